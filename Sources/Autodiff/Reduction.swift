@@ -1,0 +1,25 @@
+// Reductions to a scalar.
+
+extension Graph {
+  /// Σ of every entry, a scalar.
+  public func sum(_ a: Var) -> Var {
+    let (v, out) = record(.sum(a), shape: [])
+    out.value[0] = node(a).value.reduce(0, +)
+    return v
+  }
+
+  /// The mean of every entry, a scalar.
+  public func mean(_ a: Var) -> Var {
+    let (v, out) = record(.mean(a), shape: [])
+    let x = node(a).value
+    out.value[0] = x.reduce(0, +) / Double(x.count)
+    return v
+  }
+
+  // d Σ: da += dy (times 1/n for the mean)
+  func sumBackward(_ out: Node, _ a: Var, _ factor: Double) {
+    let ga = node(a).grad
+    let g = factor * out.grad[0]
+    for i in 0..<ga.count { ga[i] += g }
+  }
+}
