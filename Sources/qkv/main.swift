@@ -1,1 +1,4 @@
-print("qkv")
+import Foundation
+import QKVCommands
+
+exit(QKV.main(Array(CommandLine.arguments.dropFirst())))
