@@ -40,6 +40,7 @@ public enum QKV {
     switch command {
     case .help:
       let args = try Arguments(words, for: .help, valued: [], flags: [])
+      if args.flags.contains("--help") { output.out(Command.help.helpText); return }
       guard args.positional.count <= 1 else { throw .usage(command: .help, "help takes one command") }
       guard let name = args.positional.first else { output.out(Command.explain.helpText); return }
       guard let named = Command(rawValue: name), named != .explain else {
