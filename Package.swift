@@ -8,7 +8,8 @@ let package = Package(
   ],
   targets: [
     // MARK: Engine and model
-    .target(name: "Autodiff"),
+    .target(name: "_CKernels"),
+    .target(name: "Autodiff", dependencies: ["_CKernels"]),
     .target(name: "TinyTransformer", dependencies: ["Autodiff"]),
 
     // MARK: Lessons and the explainer (pure Swift, testable headless)

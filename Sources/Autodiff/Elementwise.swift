@@ -1,116 +1,113 @@
 // Elementwise ops: each forward, then its backward rule, with the derivative in one line.
 
 extension Graph {
-  private func sameShape(_ a: Var, _ b: Var, _ op: String) -> [Int] {
-    let (sa, sb) = (shape(a), shape(b))
-    precondition(sa == sb, "\(op): shapes \(sa) and \(sb) differ")
-    return sa
+  private func sameShape(_ a: Var, _ b: Var, _ op: String) -> (Node, Node) {
+    let (na, nb) = (node(a), node(b))
+    precondition(na.shape == nb.shape, "\(op): shapes \(na.shape) and \(nb.shape) differ")
+    return (na, nb)
   }
 
   /// a + b (same shapes).
   public func add(_ a: Var, _ b: Var) -> Var {
-    let (v, out) = record(.add(a, b), shape: sameShape(a, b, "add"))
-    let (x, y) = (node(a).value, node(b).value)
-    for i in 0..<out.value.count { out.value[i] = x[i] + y[i] }
+    let (na, nb) = sameShape(a, b, "add")
+    let (v, out) = record(.add(a, b), like: na)
+    let (x, y, z) = (na.value, nb.value, out.value)
+    for i in 0..<z.count { z[i] = x[i] + y[i] }
     return v
   }
 
   // d(a+b): da += dy, db += dy
   func addBackward(_ out: Node, _ a: Var, _ b: Var) {
-    let (ga, gb) = (node(a).grad, node(b).grad)
-    for i in 0..<out.grad.count {
-      ga[i] += out.grad[i]
-      gb[i] += out.grad[i]
-    }
+    let (ga, gb, dy) = (node(a).grad, node(b).grad, out.grad)
+    for i in 0..<dy.count { ga[i] += dy[i] }
+    for i in 0..<dy.count { gb[i] += dy[i] }
   }
 
   /// a − b (same shapes).
   public func sub(_ a: Var, _ b: Var) -> Var {
-    let (v, out) = record(.sub(a, b), shape: sameShape(a, b, "sub"))
-    let (x, y) = (node(a).value, node(b).value)
-    for i in 0..<out.value.count { out.value[i] = x[i] - y[i] }
+    let (na, nb) = sameShape(a, b, "sub")
+    let (v, out) = record(.sub(a, b), like: na)
+    let (x, y, z) = (na.value, nb.value, out.value)
+    for i in 0..<z.count { z[i] = x[i] - y[i] }
     return v
   }
 
   // d(a−b): da += dy, db −= dy
   func subBackward(_ out: Node, _ a: Var, _ b: Var) {
-    let (ga, gb) = (node(a).grad, node(b).grad)
-    for i in 0..<out.grad.count {
-      ga[i] += out.grad[i]
-      gb[i] -= out.grad[i]
-    }
+    let (ga, gb, dy) = (node(a).grad, node(b).grad, out.grad)
+    for i in 0..<dy.count { ga[i] += dy[i] }
+    for i in 0..<dy.count { gb[i] -= dy[i] }
   }
 
   /// a ⊙ b, elementwise (same shapes).
   public func mul(_ a: Var, _ b: Var) -> Var {
-    let (v, out) = record(.mul(a, b), shape: sameShape(a, b, "mul"))
-    let (x, y) = (node(a).value, node(b).value)
-    for i in 0..<out.value.count { out.value[i] = x[i] * y[i] }
+    let (na, nb) = sameShape(a, b, "mul")
+    let (v, out) = record(.mul(a, b), like: na)
+    let (x, y, z) = (na.value, nb.value, out.value)
+    for i in 0..<z.count { z[i] = x[i] * y[i] }
     return v
   }
 
   // d(a⊙b): da += dy⊙b, db += dy⊙a
   func mulBackward(_ out: Node, _ a: Var, _ b: Var) {
-    let (na, nb) = (node(a), node(b))
-    let (x, y) = (na.value, nb.value)
-    for i in 0..<out.grad.count {
-      let g = out.grad[i]
-      na.grad[i] += g * y[i]
-      nb.grad[i] += g * x[i]
-    }
+    let (na, nb, dy) = (node(a), node(b), out.grad)
+    let (x, y, ga, gb) = (na.value, nb.value, na.grad, nb.grad)
+    for i in 0..<dy.count { ga[i] += dy[i] * y[i] }
+    for i in 0..<dy.count { gb[i] += dy[i] * x[i] }
   }
 
   /// c·a for a constant c.
   public func scale(_ a: Var, _ c: Double) -> Var {
-    let (v, out) = record(.scale(a, c), shape: shape(a))
-    let x = node(a).value
-    for i in 0..<out.value.count { out.value[i] = c * x[i] }
+    let na = node(a)
+    let (v, out) = record(.scale(a, c), like: na)
+    let (x, z) = (na.value, out.value)
+    for i in 0..<z.count { z[i] = c * x[i] }
     return v
   }
 
   // d(c·a): da += c·dy
   func scaleBackward(_ out: Node, _ a: Var, _ c: Double) {
-    let ga = node(a).grad
-    for i in 0..<out.grad.count { ga[i] += c * out.grad[i] }
+    let (ga, dy) = (node(a).grad, out.grad)
+    for i in 0..<dy.count { ga[i] += c * dy[i] }
   }
 
   /// x + b with the vector b added to every row of the matrix x (the bias of a Linear layer).
   public func addBias(_ x: Var, _ b: Var) -> Var {
-    let (sx, sb) = (shape(x), shape(b))
-    precondition(sx.count == 2 && sb == [sx[1]], "add_bias: bias \(sb) does not fit rows of \(sx)")
-    let (v, out) = record(.addBias(x, b), shape: sx)
-    let (xs, bs) = (node(x).value, node(b).value)
-    let cols = sx[1]
-    for r in 0..<sx[0] {
-      for c in 0..<cols { out.value[r * cols + c] = xs[r * cols + c] + bs[c] }
+    let (nx, nb) = (node(x), node(b))
+    precondition(nx.shape.count == 2 && nb.shape.count == 1 && nb.cols == nx.cols,
+                 "add_bias: bias \(nb.shape) does not fit rows of \(nx.shape)")
+    let (v, out) = record(.addBias(x, b), like: nx)
+    let (bs, cols) = (nb.value, nx.cols)
+    for r in 0..<nx.rows {
+      let (xr, zr) = (nx.valueRow(r), out.valueRow(r))
+      for c in 0..<cols { zr[c] = xr[c] + bs[c] }
     }
     return v
   }
 
   // d(x + 1·bᵀ): dx += dy, db += Σ_rows dy
   func addBiasBackward(_ out: Node, _ x: Var, _ b: Var) {
-    let (gx, gb) = (node(x).grad, node(b).grad)
-    let cols = out.shape[1]
-    for r in 0..<out.shape[0] {
-      for c in 0..<cols {
-        let g = out.grad[r * cols + c]
-        gx[r * cols + c] += g
-        gb[c] += g
-      }
+    let (gx, gb, dy, cols) = (node(x).grad, node(b).grad, out.grad, out.cols)
+    for i in 0..<dy.count { gx[i] += dy[i] }
+    for r in 0..<out.rows {
+      let dyr = out.gradRow(r)
+      for c in 0..<cols { gb[c] += dyr[c] }
     }
   }
 
   /// max(0, a), elementwise.
   public func relu(_ a: Var) -> Var {
-    let (v, out) = record(.relu(a), shape: shape(a))
-    let x = node(a).value
-    for i in 0..<out.value.count { out.value[i] = x[i] > 0 ? x[i] : 0 }
+    let na = node(a)
+    let (v, out) = record(.relu(a), like: na)
+    let (x, z) = (na.value, out.value)
+    for i in 0..<z.count { z[i] = x[i] > 0 ? x[i] : 0 }
     return v
   }
 
   // d relu: da += dy where a > 0 (the gradient at exactly 0 is 0, as in PyTorch)
   func reluBackward(_ out: Node, _ a: Var) {
     let na = node(a)
-    for i in 0..<out.grad.count where na.value[i] > 0 { na.grad[i] += out.grad[i] }
+    let (x, ga, dy) = (na.value, na.grad, out.grad)
+    for i in 0..<dy.count { ga[i] += x[i] > 0 ? dy[i] : 0 }
   }
 }

@@ -86,7 +86,7 @@ extension Graph {
     case .relu(let a): reluBackward(n, a)
     case .matmul(let a, let b, let ta, let tb): matmulBackward(n, a, b, ta, tb)
     case .transpose(let a): transposeBackward(n, a)
-    case .softmax(let a, _): softmaxBackward(n, a)
+    case .softmax(let a, let causal): softmaxBackward(n, a, causal)
     case .crossEntropy(let a, let targets): crossEntropyBackward(n, a, targets)
     case .gather(let a, let indices): gatherBackward(n, a, indices)
     case .sliceColumns(let a, let start): sliceColumnsBackward(n, a, start)

@@ -3,16 +3,17 @@
 extension Graph {
   /// Σ of every entry, a scalar.
   public func sum(_ a: Var) -> Var {
-    let (v, out) = record(.sum(a), shape: [])
-    out.value[0] = node(a).value.reduce(0, +)
+    let na = node(a)
+    let (v, out) = recordScalar(.sum(a))
+    out.value[0] = na.value.reduce(0, +)
     return v
   }
 
   /// The mean of every entry, a scalar.
   public func mean(_ a: Var) -> Var {
-    let (v, out) = record(.mean(a), shape: [])
-    let x = node(a).value
-    out.value[0] = x.reduce(0, +) / Double(x.count)
+    let na = node(a)
+    let (v, out) = recordScalar(.mean(a))
+    out.value[0] = na.value.reduce(0, +) / Double(na.value.count)
     return v
   }
 

@@ -10,10 +10,14 @@ public final class Block {
   let graph = Graph()
   /// Parameter leaves, in `Parameters.layout` order.
   let parameterVars: [(name: String, variable: Var)]
+  /// The same leaves without their names, for SGD.
+  private let parameterList: [Var]
   private let parameterMark: Int
   private let positions: [Int]
-  /// The named values of the latest forward.
+  /// The named values of the latest forward (its arrays are refilled in place, so a step allocates nothing).
   private var named = Named()
+  /// The heads' outputs, refilled each forward (the graph lets go of the previous step's array on reset).
+  private var heads: [Var] = []
   /// Labels of tape positions, filled only while tracing.
   private var labels: [Int: String]?
 
@@ -26,6 +30,7 @@ public final class Block {
     positions = Array(0..<config.seqLen)
     let graph = self.graph
     parameterVars = parameters.names.map { (name: $0, variable: graph.leaf(parameters[$0]!)) }
+    parameterList = parameterVars.map(\.variable)
     parameterMark = graph.count
   }
 
@@ -46,8 +51,9 @@ public final class Block {
 
   private func p(_ index: Int) -> Var { parameterVars[index].variable }
 
-  private func label(_ v: Var, _ text: String) -> Var {
-    labels?[v.id] = text
+  /// Names a tape position while tracing; the text is built only then, not on every training step.
+  private func label(_ v: Var, _ text: @autoclosure () -> String) -> Var {
+    if labels != nil { labels?[v.id] = text() }
     return v
   }
 
@@ -70,7 +76,10 @@ public final class Block {
     let (wq, bq, wk, bk, wv, bv, wo, bo) = (next(), next(), next(), next(), next(), next(), next(), next())
     let (w1, b1, w2, b2, wout, bout) = (next(), next(), next(), next(), next(), next())
 
-    var n = Named()
+    var n = named
+    named = Named()  // n is now the only owner of the arrays, so clearing them keeps their storage
+    n.scores.removeAll(keepingCapacity: true)
+    n.probs.removeAll(keepingCapacity: true)
     n.embedded = label(graph.gather(embedding, indices: tokens), "embedding.weight[tokens]")
     if let position {
       let pos = label(graph.gather(position, indices: positions), "position.weight[0..<T]")
@@ -83,7 +92,7 @@ public final class Block {
     n.v = linear(n.x, wv, bv, "x", "V")
 
     let dk = config.dK
-    var heads: [Var] = []
+    heads.removeAll(keepingCapacity: true)
     for h in 0..<config.heads {
       let qh = label(graph.sliceColumns(n.q, start: h * dk, count: dk), "Q[head \(h)]")
       let kh = label(graph.sliceColumns(n.k, start: h * dk, count: dk), "K[head \(h)]")
@@ -117,7 +126,7 @@ public final class Block {
   public func trainStep(lr: Double) -> Double {
     let loss = forward()
     backward()
-    graph.sgdStep(parameterVars.map(\.variable), lr: lr)
+    graph.sgdStep(parameterList, lr: lr)
     return loss
   }
 

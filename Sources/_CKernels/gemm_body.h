@@ -1,0 +1,173 @@
+// One cache-blocked GEMM, instantiated once per instruction set by gemm.c. Before including, define:
+//   GEMM_NAME  the function's name          GEMM_TARGET  its __attribute__((target)) string, or nothing
+//   VW         doubles per vector           MR, NV       the micro-tile: MR rows × NV vectors (NR = NV·VW columns)
+//
+// The classic Goto/BLIS structure: B is packed into KC×NR column panels, A into MR×KC row panels, and an MR×NR
+// micro-kernel keeps its tile of C in registers while it runs through KC rank-1 updates, each MR·NV fused
+// multiply-adds fed by NV vector loads of B and MR broadcasts of A. Packing makes the four transposition cases
+// one kernel: only the packing loops read A and B in their stored layouts.
+
+#define NR (NV * VW)
+#define MC (MR * 24)
+#define NC (NR * 32)
+#define GEMM_CAT2(a, b) a##b
+#define GEMM_CAT(a, b) GEMM_CAT2(a, b)
+#define VEC GEMM_CAT(GEMM_NAME, _vec)
+#define UVEC GEMM_CAT(GEMM_NAME, _uvec)
+
+typedef double VEC __attribute__((vector_size(VW * 8)));
+typedef double UVEC __attribute__((vector_size(VW * 8), aligned(8)));  // unaligned access to C
+
+/// MR consecutive doubles, copied in registers (a loop here would become a call to memcpy per row).
+GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME, _copy_row)(double *dst,
+                                                                                             const double *src) {
+#pragma clang loop unroll(full)
+  for (int i = 0; i + VW <= MR; i += VW) *(UVEC *)(dst + i) = *(const UVEC *)(src + i);
+#pragma clang loop unroll(full)
+  for (int i = MR / VW * VW; i < MR; ++i) dst[i] = src[i];
+}
+#define copy_row GEMM_CAT(GEMM_NAME, _copy_row)
+
+/// Rows ic..<ic+mc, columns pc..<pc+kc of op(A), as MR-row panels: panel r holds pa[r·MR·kc + p·MR + i].
+/// Rows past m are zero, so the kernel always computes a full tile.
+GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_a)(long mc, long kc, const double *a, long lda, int trans_a,
+                                                     double *restrict pa) {
+  for (long ir = 0; ir < mc; ir += MR) {
+    long rows = mc - ir < MR ? mc - ir : MR;
+    double *panel = pa + ir * kc;
+    if (trans_a) {  // A stored [k,m]: MR consecutive values of one stored row per step
+      for (long p = 0; p < kc; ++p) {
+        const double *src = a + p * lda + ir;
+        if (rows == MR) {
+          copy_row(panel + p * MR, src);
+        } else {
+          for (long i = 0; i < rows; ++i) panel[p * MR + i] = src[i];
+          for (long i = rows; i < MR; ++i) panel[p * MR + i] = 0;
+        }
+      }
+    } else {  // A stored [m,k]: each stored row is read along, written with stride MR
+      for (long i = 0; i < rows; ++i) {
+        const double *src = a + (ir + i) * lda;
+        for (long p = 0; p < kc; ++p) panel[p * MR + i] = src[p];
+      }
+      for (long i = rows; i < MR; ++i)
+        for (long p = 0; p < kc; ++p) panel[p * MR + i] = 0;
+    }
+  }
+}
+
+/// Rows pc..<pc+kc, columns jc..<jc+nc of op(B), as NR-column panels: panel c holds pb[c·NR·kc + p·NR + j].
+GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_b)(long kc, long nc, const double *b, long ldb, int trans_b,
+                                                     double *restrict pb) {
+  for (long jr = 0; jr < nc; jr += NR) {
+    long cols = nc - jr < NR ? nc - jr : NR;
+    double *panel = pb + jr * kc;
+    if (trans_b) {  // B stored [n,k]: each stored row is one column of op(B)
+      for (long j = 0; j < cols; ++j) {
+        const double *src = b + (jr + j) * ldb;
+        for (long p = 0; p < kc; ++p) panel[p * NR + j] = src[p];
+      }
+      for (long j = cols; j < NR; ++j)
+        for (long p = 0; p < kc; ++p) panel[p * NR + j] = 0;
+    } else {  // B stored [k,n]: NR consecutive values per step
+      for (long p = 0; p < kc; ++p) {
+        const double *src = b + p * ldb + jr;
+        if (cols == NR) {
+#pragma clang loop unroll(full)
+          for (int v = 0; v < NV; ++v) *(VEC *)(panel + p * NR + v * VW) = *(const UVEC *)(src + v * VW);
+        } else {
+          for (long j = 0; j < cols; ++j) panel[p * NR + j] = src[j];
+          for (long j = cols; j < NR; ++j) panel[p * NR + j] = 0;
+        }
+      }
+    }
+  }
+}
+
+/// C[0..<mr, 0..<nr] (+)= Σ_p pa[p·MR + i]·pb[p·NR + j]: the MR×NR tile lives in MR·NV vector registers.
+GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME, _kernel)(
+    long kc, const double *restrict pa, const double *restrict pb, double *restrict c, long ldc, long mr, long nr,
+    int overwrite) {
+  VEC acc[MR][NV];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < MR; ++i)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; ++v) acc[i][v] = (VEC){0};
+  for (long p = 0; p < kc; ++p) {
+    VEC bv[NV];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; ++v) bv[v] = *(const VEC *)(pb + p * NR + v * VW);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; ++i) {
+      double ai = pa[p * MR + i];
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v) acc[i][v] += ai * bv[v];
+    }
+  }
+  if (mr == MR && nr == NR) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; ++i)
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v) {
+        UVEC *dst = (UVEC *)(c + i * ldc + v * VW);
+        *dst = overwrite ? acc[i][v] : *dst + acc[i][v];
+      }
+  } else {
+    double tile[MR * NR];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; ++i)
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v) *(UVEC *)(tile + i * NR + v * VW) = acc[i][v];
+    for (long i = 0; i < mr; ++i)
+      for (long j = 0; j < nr; ++j) c[i * ldc + j] = overwrite ? tile[i * NR + j] : c[i * ldc + j] + tile[i * NR + j];
+  }
+}
+
+/// Doubles of packed A for an [m,k] operand: at most MC rows (rounded up to MR) by KC columns.
+static long GEMM_CAT(GEMM_NAME, _packed_a_count)(long m, long k) {
+  long rows = (m + MR - 1) / MR * MR;
+  long count = (rows < MC ? rows : MC) * (k < KC ? k : KC);
+  return (count + 7) / 8 * 8;  // packed B after it stays 64-byte aligned for the kernel's aligned loads
+}
+
+/// Doubles of workspace for one product: packed A, then packed B (at most KC rows by NC columns, rounded to NR).
+static long GEMM_CAT(GEMM_NAME, _workspace_count)(long m, long n, long k) {
+  long cols = (n + NR - 1) / NR * NR;
+  return GEMM_CAT(GEMM_NAME, _packed_a_count)(m, k) + (k < KC ? k : KC) * (cols < NC ? cols : NC);
+}
+
+GEMM_TARGET static void GEMM_NAME(long m, long n, long k, const double *a, long lda, int trans_a, const double *b,
+                                  long ldb, int trans_b, double *c, long ldc, int accumulate, double *workspace) {
+  double *pa = workspace, *pb = workspace + GEMM_CAT(GEMM_NAME, _packed_a_count)(m, k);
+  for (long jc = 0; jc < n; jc += NC) {
+    long nc = n - jc < NC ? n - jc : NC;
+    for (long pc = 0; pc < k; pc += KC) {
+      long kc = k - pc < KC ? k - pc : KC;
+      GEMM_CAT(GEMM_NAME, _pack_b)(kc, nc, trans_b ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, trans_b, pb);
+      int overwrite = pc == 0 && !accumulate;  // the first K block writes C, later ones add to it
+      for (long ic = 0; ic < m; ic += MC) {
+        long mc = m - ic < MC ? m - ic : MC;
+        GEMM_CAT(GEMM_NAME, _pack_a)(mc, kc, trans_a ? a + pc * lda + ic : a + ic * lda + pc, lda, trans_a, pa);
+        for (long jr = 0; jr < nc; jr += NR) {
+          long nr = nc - jr < NR ? nc - jr : NR;
+          for (long ir = 0; ir < mc; ir += MR) {
+            long mr = mc - ir < MR ? mc - ir : MR;
+            GEMM_CAT(GEMM_NAME, _kernel)(kc, pa + ir * kc, pb + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, mr, nr,
+                                         overwrite);
+          }
+        }
+      }
+    }
+  }
+}
+
+enum { GEMM_CAT(GEMM_NAME, _tile) = NR, GEMM_CAT(GEMM_NAME, _rows) = MR };
+
+#undef NR
+#undef MC
+#undef NC
+#undef VEC
+#undef UVEC
+#undef copy_row
+#undef GEMM_CAT
+#undef GEMM_CAT2

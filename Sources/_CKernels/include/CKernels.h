@@ -1,0 +1,36 @@
+// _CKernels: the engine's numeric kernels in C, so they can use the widest vectors the CPU has (chosen at run
+// time) while the binary still runs on any x86-64 and builds on arm64. No stable API: only Autodiff calls it.
+#ifndef QKV_CKERNELS_H
+#define QKV_CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// C[m,n] = op(A)·op(B) (or += when `accumulate`), row-major with leading dimensions (row strides) lda, ldb, ldc.
+/// op(A) is [m,k]: A is stored [m,k], or [k,m] when `trans_a`. op(B) is [k,n]: B is stored [k,n], or [n,k] when
+/// `trans_b`. `workspace` holds at least `qkv_gemm_workspace_count(m, n, k)` doubles, 64-byte aligned, and is
+/// private to the call (two threads computing halves of C need one each).
+void qkv_gemm(long m, long n, long k,
+              const double *a, long lda, int trans_a,
+              const double *b, long ldb, int trans_b,
+              double *c, long ldc, int accumulate,
+              double *workspace);
+
+/// The number of doubles of workspace `qkv_gemm` needs for an m×n×k product (at most about 1.5 MB's worth).
+long qkv_gemm_workspace_count(long m, long n, long k);
+
+/// The kernel `qkv_gemm` uses on this CPU: "avx512", "avx2" or "generic".
+const char *qkv_gemm_kernel_name(void);
+
+/// The micro-tile width (columns of C per kernel call) of the kernel in use: thread splits align to it.
+long qkv_gemm_tile_columns(void);
+
+/// The micro-tile height (rows of C per kernel call) of the kernel in use.
+long qkv_gemm_tile_rows(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
