@@ -18,9 +18,8 @@ extension Graph {
 
   // d(a+b): da += dy, db += dy
   func addBackward(_ out: Node, _ a: Var, _ b: Var) {
-    let (ga, gb, dy) = (node(a).grad, node(b).grad, out.grad)
-    for i in 0..<dy.count { ga[i] += dy[i] }
-    for i in 0..<dy.count { gb[i] += dy[i] }
+    contribute(to: node(a), out) { dy, _ in dy }
+    contribute(to: node(b), out) { dy, _ in dy }
   }
 
   /// a − b (same shapes).
@@ -34,9 +33,8 @@ extension Graph {
 
   // d(a−b): da += dy, db −= dy
   func subBackward(_ out: Node, _ a: Var, _ b: Var) {
-    let (ga, gb, dy) = (node(a).grad, node(b).grad, out.grad)
-    for i in 0..<dy.count { ga[i] += dy[i] }
-    for i in 0..<dy.count { gb[i] -= dy[i] }
+    contribute(to: node(a), out) { dy, _ in dy }
+    contribute(to: node(b), out) { dy, _ in -dy }
   }
 
   /// a ⊙ b, elementwise (same shapes).
@@ -50,10 +48,10 @@ extension Graph {
 
   // d(a⊙b): da += dy⊙b, db += dy⊙a
   func mulBackward(_ out: Node, _ a: Var, _ b: Var) {
-    let (na, nb, dy) = (node(a), node(b), out.grad)
-    let (x, y, ga, gb) = (na.value, nb.value, na.grad, nb.grad)
-    for i in 0..<dy.count { ga[i] += dy[i] * y[i] }
-    for i in 0..<dy.count { gb[i] += dy[i] * x[i] }
+    let (na, nb) = (node(a), node(b))
+    let (x, y) = (na.value, nb.value)
+    contribute(to: na, out) { dy, i in dy * y[i] }
+    contribute(to: nb, out) { dy, i in dy * x[i] }
   }
 
   /// c·a for a constant c.
@@ -67,8 +65,7 @@ extension Graph {
 
   // d(c·a): da += c·dy
   func scaleBackward(_ out: Node, _ a: Var, _ c: Double) {
-    let (ga, dy) = (node(a).grad, out.grad)
-    for i in 0..<dy.count { ga[i] += c * dy[i] }
+    contribute(to: node(a), out) { dy, _ in c * dy }
   }
 
   /// x + b with the vector b added to every row of the matrix x (the bias of a Linear layer).
@@ -87,8 +84,8 @@ extension Graph {
 
   // d(x + 1·bᵀ): dx += dy, db += Σ_rows dy
   func addBiasBackward(_ out: Node, _ x: Var, _ b: Var) {
-    let (gx, gb, dy, cols) = (node(x).grad, node(b).grad, out.grad, out.cols)
-    for i in 0..<dy.count { gx[i] += dy[i] }
+    contribute(to: node(x), out) { dy, _ in dy }
+    let (gb, cols) = (gradForPartialContribution(node(b)), out.cols)
     for r in 0..<out.rows {
       let dyr = out.gradRow(r)
       for c in 0..<cols { gb[c] += dyr[c] }
@@ -107,7 +104,19 @@ extension Graph {
   // d relu: da += dy where a > 0 (the gradient at exactly 0 is 0, as in PyTorch)
   func reluBackward(_ out: Node, _ a: Var) {
     let na = node(a)
-    let (x, ga, dy) = (na.value, na.grad, out.grad)
-    for i in 0..<dy.count { ga[i] += x[i] > 0 ? dy[i] : 0 }
+    let x = na.value
+    contribute(to: na, out) { dy, i in x[i] > 0 ? dy : 0 }
+  }
+
+  /// Adds `rule(dy[i], i)` into entry i of `input`'s gradient for every i (or writes it, on the pass's first
+  /// contribution): the backward step of an elementwise op whose output is `out`.
+  @inline(__always)
+  func contribute(to input: Node, _ out: Node, _ rule: (Double, Int) -> Double) {
+    let (g, dy) = (input.grad, out.grad)
+    if beginContribution(input) {
+      for i in 0..<g.count { g[i] += rule(dy[i], i) }
+    } else {
+      for i in 0..<g.count { g[i] = rule(dy[i], i) }
+    }
   }
 }

@@ -10,7 +10,7 @@ public struct Var: Hashable, Sendable {
 ///
 /// Recording is cheap to repeat. `reset(to:)` rewinds the tape (keeping, say, the parameters recorded first) and
 /// the next recording reuses each node's buffers when the shapes are unchanged, so a training loop allocates
-/// nothing in the steady state. Every `backward` zeroes all gradients first: nothing leaks from one step into
+/// nothing in the steady state. Every `backward` starts every gradient afresh: nothing leaks from one step into
 /// the next.
 public final class Graph {
   /// One recorded value: its operation, shape, numbers and gradient (and scratch an op may save for backward).
@@ -34,6 +34,8 @@ public final class Graph {
     @exclusivity(unchecked) private(set) var saved = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
     @exclusivity(unchecked) private var storage = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
     @exclusivity(unchecked) private var savedStorage = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+    /// Whether `grad` holds a contribution of the backward pass under way (until then its numbers are stale).
+    @exclusivity(unchecked) var hasGradient = false
 
     init(op: Op) { self.op = op }
 
@@ -190,12 +192,31 @@ public final class Graph {
   // MARK: Backward
 
   /// Back-propagates from a scalar: fills the gradient of every value recorded up to `output` with
-  /// ∂output/∂value. Gradients are zeroed first, then each op, in reverse order, adds into its inputs'.
+  /// ∂output/∂value (and zeroes the rest). Each op, in reverse order, contributes to its inputs' gradients.
+  ///
+  /// Gradients are not zeroed up front: the first contribution to a gradient in a pass writes it and later ones
+  /// add (`beginContribution`), which saves a pass over every gradient. A value nothing contributed to — one the
+  /// output does not depend on — has gradient 0: its rule is skipped and its gradient zeroed at the end.
   public func backward(_ output: Var) {
     let out = node(output)
     precondition(out.value.count == 1, "backward needs a scalar, got shape \(out.shape)")
-    for i in 0..<count { nodes[i].grad.update(repeating: 0) }
+    for i in 0..<count { nodes[i].hasGradient = false }
     out.grad[0] = 1
-    for i in stride(from: output.id, through: 0, by: -1) { backwardRule(nodes[i]) }
+    out.hasGradient = true
+    for i in stride(from: output.id, through: 0, by: -1) where nodes[i].hasGradient { backwardRule(nodes[i]) }
+    for i in 0..<count where !nodes[i].hasGradient { nodes[i].grad.update(repeating: 0) }
+  }
+
+  /// Readies `n`'s gradient for a contribution that covers every entry: `true` means add to what is there, `false`
+  /// means this is the pass's first contribution, so write over the stale numbers instead.
+  func beginContribution(_ n: Node) -> Bool {
+    defer { n.hasGradient = true }
+    return n.hasGradient
+  }
+
+  /// `n`'s gradient, zeroed if this is the pass's first contribution: for rules that add into only some entries.
+  func gradForPartialContribution(_ n: Node) -> UnsafeMutableBufferPointer<Double> {
+    if !beginContribution(n) { n.grad.update(repeating: 0) }
+    return n.grad
   }
 }

@@ -15,6 +15,7 @@ extension Graph {
   // d gather: dtable[indices[r], :] += dy[r, :] (a row used twice gets both gradients)
   func gatherBackward(_ out: Node, _ table: Var, _ indices: [Int]) {
     let (nt, cols) = (node(table), out.cols)
+    _ = gradForPartialContribution(nt)
     for (r, index) in indices.enumerated() {
       let (g, dy) = (nt.gradRow(index), out.gradRow(r))
       for c in 0..<cols { g[c] += dy[c] }
@@ -34,6 +35,7 @@ extension Graph {
   // d slice: da[:, start ..< start+w] += dy
   func sliceColumnsBackward(_ out: Node, _ a: Var, _ start: Int) {
     let na = node(a)
+    _ = gradForPartialContribution(na)
     for r in 0..<out.rows {
       let (ga, dy) = (na.gradRow(r) + start, out.gradRow(r))
       for c in 0..<out.cols { ga[c] += dy[c] }
@@ -65,9 +67,10 @@ extension Graph {
     var offset = 0
     for part in parts {
       let np = node(part)
+      let add = beginContribution(np)
       for r in 0..<out.rows {
         let (g, dy) = (np.gradRow(r), out.gradRow(r) + offset)
-        for c in 0..<np.cols { g[c] += dy[c] }
+        for c in 0..<np.cols { g[c] = add ? g[c] + dy[c] : dy[c] }
       }
       offset += np.cols
     }

@@ -21,15 +21,17 @@ extension Graph {
     let k = transposeA ? na.rows : na.cols
     let dC = out.grad.constBase
     let (A, B) = (na.value.constBase, nb.value.constBase)
+    let addA = beginContribution(na)
     if transposeA {  // A stored [k,m]: dA += op(B)·dCᵀ
-      gemm(k, m, n, B, transposeA: transposeB, dC, transposeB: true, na.grad.mutableBase, accumulate: true)
+      gemm(k, m, n, B, transposeA: transposeB, dC, transposeB: true, na.grad.mutableBase, accumulate: addA)
     } else {  // dA[m,k] += dC·op(B)ᵀ
-      gemm(m, k, n, dC, transposeA: false, B, transposeB: !transposeB, na.grad.mutableBase, accumulate: true)
+      gemm(m, k, n, dC, transposeA: false, B, transposeB: !transposeB, na.grad.mutableBase, accumulate: addA)
     }
+    let addB = beginContribution(nb)  // after dA: in a·aᵀ, dB adds to what dA wrote
     if transposeB {  // B stored [n,k]: dB += dCᵀ·op(A)
-      gemm(n, k, m, dC, transposeA: true, A, transposeB: transposeA, nb.grad.mutableBase, accumulate: true)
+      gemm(n, k, m, dC, transposeA: true, A, transposeB: transposeA, nb.grad.mutableBase, accumulate: addB)
     } else {  // dB[k,n] += op(A)ᵀ·dC
-      gemm(k, n, m, A, transposeA: !transposeA, dC, transposeB: false, nb.grad.mutableBase, accumulate: true)
+      gemm(k, n, m, A, transposeA: !transposeA, dC, transposeB: false, nb.grad.mutableBase, accumulate: addB)
     }
   }
 
@@ -49,9 +51,10 @@ extension Graph {
   // d(aᵀ): da += dyᵀ
   func transposeBackward(_ out: Node, _ a: Var) {
     let na = node(a)
+    let add = beginContribution(na)
     for i in 0..<na.rows {
       let ga = na.gradRow(i)
-      for j in 0..<na.cols { ga[j] += out.gradRow(j)[i] }
+      for j in 0..<na.cols { ga[j] = add ? ga[j] + out.gradRow(j)[i] : out.gradRow(j)[i] }
     }
   }
 }

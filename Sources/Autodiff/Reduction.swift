@@ -19,8 +19,8 @@ extension Graph {
 
   // d Σ: da += dy (times 1/n for the mean)
   func sumBackward(_ out: Node, _ a: Var, _ factor: Double) {
-    let ga = node(a).grad
+    let na = node(a)
     let g = factor * out.grad[0]
-    for i in 0..<ga.count { ga[i] += g }
+    if beginContribution(na) { for i in 0..<na.grad.count { na.grad[i] += g } } else { na.grad.update(repeating: g) }
   }
 }

@@ -28,16 +28,17 @@ extension Graph {
     return v
   }
 
-  // d softmax: dx = p ⊙ (dy − Σ dy⊙p), row by row (masked entries have p = 0, so dx = 0 there and are skipped)
+  // d softmax: dx = p ⊙ (dy − Σ dy⊙p), row by row (masked entries have p = 0, so dx = 0 there)
   func softmaxBackward(_ out: Node, _ a: Var, _ causal: Bool) {
     let na = node(a)
-    let cols = out.cols
+    let (cols, add) = (out.cols, beginContribution(na))
     for i in 0..<out.rows {
       let (p, dy, dx) = (out.valueRow(i), out.gradRow(i), na.gradRow(i))
       let valid = causal ? min(cols, i + 1) : cols
       var dot = 0.0
       for j in 0..<valid { dot += dy[j] * p[j] }
-      for j in 0..<valid { dx[j] += p[j] * (dy[j] - dot) }
+      for j in 0..<valid { dx[j] = add ? dx[j] + p[j] * (dy[j] - dot) : p[j] * (dy[j] - dot) }
+      if !add { for j in valid..<cols { dx[j] = 0 } }
     }
   }
 
@@ -73,11 +74,11 @@ extension Graph {
   // d CE: dlogits[i,j] += dy·(softmax(logits)[i,j] − 1[j = target_i]) / T
   func crossEntropyBackward(_ out: Node, _ logits: Var, _ targets: [Int]) {
     let nl = node(logits)
-    let cols = nl.cols
+    let (cols, add) = (nl.cols, beginContribution(nl))
     let dy = out.grad[0] / Double(nl.rows)
     for i in 0..<nl.rows {
       let (g, p) = (nl.gradRow(i), out.saved.mutableBase + i * cols)
-      for j in 0..<cols { g[j] += dy * p[j] }
+      for j in 0..<cols { g[j] = add ? g[j] + dy * p[j] : dy * p[j] }
       g[targets[i]] -= dy
     }
   }

@@ -45,13 +45,15 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_a)(long mc, long kc, const dou
           for (long i = rows; i < MR; ++i) panel[p * MR + i] = 0;
         }
       }
-    } else {  // A stored [m,k]: each stored row is read along, written with stride MR
-      for (long i = 0; i < rows; ++i) {
-        const double *src = a + (ir + i) * lda;
-        for (long p = 0; p < kc; ++p) panel[p * MR + i] = src[p];
+    } else {  // A stored [m,k]: MR rows read side by side, so the stores are contiguous (a strided store
+              // loop would vectorize into scatters, which are slow)
+      const double *src[MR];
+#pragma clang loop unroll(full)
+      for (int i = 0; i < MR; ++i) src[i] = a + (ir + (i < rows ? i : 0)) * lda;
+      for (long p = 0; p < kc; ++p) {
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; ++i) panel[p * MR + i] = i < rows ? src[i][p] : 0;
       }
-      for (long i = rows; i < MR; ++i)
-        for (long p = 0; p < kc; ++p) panel[p * MR + i] = 0;
     }
   }
 }
@@ -62,13 +64,14 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_b)(long kc, long nc, const dou
   for (long jr = 0; jr < nc; jr += NR) {
     long cols = nc - jr < NR ? nc - jr : NR;
     double *panel = pb + jr * kc;
-    if (trans_b) {  // B stored [n,k]: each stored row is one column of op(B)
-      for (long j = 0; j < cols; ++j) {
-        const double *src = b + (jr + j) * ldb;
-        for (long p = 0; p < kc; ++p) panel[p * NR + j] = src[p];
+    if (trans_b) {  // B stored [n,k]: NR stored rows (columns of op(B)) read side by side, stores contiguous
+      const double *src[NR];
+#pragma clang loop unroll(full)
+      for (int j = 0; j < NR; ++j) src[j] = b + (jr + (j < cols ? j : 0)) * ldb;
+      for (long p = 0; p < kc; ++p) {
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NR; ++j) panel[p * NR + j] = j < cols ? src[j][p] : 0;
       }
-      for (long j = cols; j < NR; ++j)
-        for (long p = 0; p < kc; ++p) panel[p * NR + j] = 0;
     } else {  // B stored [k,n]: NR consecutive values per step
       for (long p = 0; p < kc; ++p) {
         const double *src = b + p * ldb + jr;
