@@ -1,0 +1,366 @@
+// The small expression language of `challenge:`, `claim:` and `solution:` lines:
+//
+//   condition  := comparison ("and" comparison)*
+//   comparison := term ("<" | "<=" | ">" | ">=") term
+//   term       := number | "-" term | "loss" ["[" index "]"] | "abs(" term ")"
+//               | ("max" | "min" | "sum" | "mean" | "norm") "(" reference ")" | reference
+//   reference  := ["grad"] NAME ["[head" INT "]"] ["[" index ("," index)* "]"]
+//   index      := INT | WORD | "\"words\"" | ":"
+//   solution   := action ("," action)* ;  action := "train" INT ["lr" number] | reference ("=" | "+=" | "-=" | "*=") number
+
+/// Why an expression does not parse or names nothing; the lesson parser adds the file and line.
+public struct ExpressionError: Error, Equatable, CustomStringConvertible {
+  public let message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
+
+/// One index as written: a number, a word (resolved to a number against the lesson), or `:` for a whole axis.
+enum IndexTerm: Sendable, Equatable {
+  case at(Int)
+  case word(String)
+  case all
+
+  var text: String {
+    switch self {
+    case .at(let i): String(i)
+    case .word(let w): "\"\(w)\""
+    case .all: ":"
+    }
+  }
+}
+
+/// A named tensor or its gradient, perhaps one head of it, perhaps one entry or a slice.
+struct Reference: Sendable {
+  var gradient: Bool
+  var name: String
+  var head: Int?
+  /// Empty for the whole tensor; otherwise one per axis (after the head).
+  var indices: [IndexTerm]
+
+  var text: String {
+    var s = (gradient ? "grad " : "") + name
+    if let head { s += "[head \(head)]" }
+    if !indices.isEmpty { s += "[" + indices.map(\.text).joined(separator: ",") + "]" }
+    return s
+  }
+}
+
+/// A reduction of a slice to one number.
+enum Aggregate: String, Sendable, CaseIterable {
+  case max, min, sum, mean
+  /// √Σx², the length of the slice as a vector.
+  case norm
+}
+
+indirect enum Term: Sendable {
+  case number(Double)
+  /// The mean loss, or one position's cross-entropy.
+  case loss(IndexTerm?)
+  case entry(Reference)
+  case negate(Term)
+  case absolute(Term)
+  case aggregate(Aggregate, Reference)
+}
+
+enum Relation: String, Sendable, CaseIterable {
+  case lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">"
+
+  func holds(_ a: Double, _ b: Double) -> Bool {
+    switch self {
+    case .less: a < b
+    case .lessOrEqual: a <= b
+    case .greater: a > b
+    case .greaterOrEqual: a >= b
+    }
+  }
+}
+
+struct Comparison: Sendable {
+  var lhs: Term
+  var relation: Relation
+  var rhs: Term
+}
+
+/// A parsed `challenge:` or `claim:`: comparisons joined by `and`, true when all hold.
+public struct Condition: Sendable {
+  var comparisons: [Comparison]
+  /// Whether words have been turned into indices and every name checked against a block.
+  var isResolved = false
+
+  /// Parses the text of a condition (words stay words until it is resolved against a lesson).
+  public init(parsing source: String) throws(ExpressionError) {
+    var parser = try ExpressionParser(source)
+    comparisons = try parser.condition()
+  }
+}
+
+/// One change a `solution:` makes.
+enum SolutionAction: Sendable {
+  enum Operation: String, Sendable, CaseIterable { case add = "+=", subtract = "-=", multiply = "*=", assign = "=" }
+  /// Change the entries of a parameter.
+  case edit(Reference, Operation, Double)
+  /// Take SGD steps, at the lesson's lr unless one is given.
+  case train(steps: Int, lr: Double?)
+}
+
+/// A parsed `solution:`: how the lesson says a challenge is reached, applied in order to the seeded parameters.
+public struct Solution: Sendable {
+  var actions: [SolutionAction]
+
+  /// Parses the text of a solution (words stay words until it is resolved against a lesson).
+  public init(parsing source: String) throws(ExpressionError) {
+    var parser = try ExpressionParser(source)
+    actions = try parser.solution()
+  }
+}
+
+// MARK: Lexing
+
+private enum Lexeme: Equatable {
+  case number(Double)
+  case name(String)
+  /// A quoted word.
+  case word(String)
+  case symbol(String)
+  case end
+
+  var shown: String {
+    switch self {
+    case .number(let x): "\(x)"
+    case .name(let n): n
+    case .word(let w): "\"\(w)\""
+    case .symbol(let s): s
+    case .end: "the end of the line"
+    }
+  }
+}
+
+private func lex(_ source: String) throws(ExpressionError) -> [Lexeme] {
+  let chars = Array(source)
+  var out: [Lexeme] = []
+  var i = 0
+  func isNameStart(_ c: Character) -> Bool { c.isLetter || c == "_" }
+  func isNamePart(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "." }
+  while i < chars.count {
+    let c = chars[i]
+    if c.isWhitespace { i += 1; continue }
+    if c.isASCII && (c.isNumber || (c == "." && i + 1 < chars.count && chars[i + 1].isASCII && chars[i + 1].isNumber)) {
+      var j = i
+      while j < chars.count, chars[j].isASCII, chars[j].isNumber || chars[j] == "." { j += 1 }
+      // An exponent: e or E, an optional sign, then digits.
+      if j < chars.count, chars[j] == "e" || chars[j] == "E" {
+        var k = j + 1
+        if k < chars.count, chars[k] == "+" || chars[k] == "-" { k += 1 }
+        if k < chars.count, chars[k].isASCII, chars[k].isNumber {
+          while k < chars.count, chars[k].isASCII, chars[k].isNumber { k += 1 }
+          j = k
+        }
+      }
+      let text = String(chars[i..<j])
+      guard let x = Double(text), x.isFinite else { throw ExpressionError("\(text) is not a number") }
+      out.append(.number(x))
+      i = j
+    } else if isNameStart(c) {
+      var j = i
+      while j < chars.count, isNamePart(chars[j]) { j += 1 }
+      out.append(.name(String(chars[i..<j])))
+      i = j
+    } else if c == "\"" || c == "“" {
+      let close: Character = c == "“" ? "”" : "\""
+      guard let end = chars[(i + 1)...].firstIndex(of: close) else {
+        throw ExpressionError("a word in quotes is missing its closing \(close)")
+      }
+      out.append(.word(String(chars[(i + 1)..<end])))
+      i = end + 1
+    } else {
+      let two = i + 1 < chars.count ? String(chars[i...i + 1]) : ""
+      if ["<=", ">=", "+=", "-=", "*="].contains(two) {
+        out.append(.symbol(two))
+        i += 2
+      } else if c == "≤" || c == "≥" {
+        out.append(.symbol(c == "≤" ? "<=" : ">="))
+        i += 1
+      } else if "[](),:<>=-".contains(c) {
+        out.append(.symbol(String(c)))
+        i += 1
+      } else {
+        throw ExpressionError("unexpected \"\(c)\"")
+      }
+    }
+  }
+  out.append(.end)
+  return out
+}
+
+// MARK: Parsing
+
+private struct ExpressionParser {
+  private let lexemes: [Lexeme]
+  private var position = 0
+  /// How deeply terms nest (`-`, `abs(`): bounded so a hostile line cannot exhaust the stack.
+  private var depth = 0
+
+  init(_ source: String) throws(ExpressionError) {
+    lexemes = try lex(source)
+  }
+
+  private var current: Lexeme { lexemes[position] }
+  private var following: Lexeme { lexemes[min(position + 1, lexemes.count - 1)] }
+  private mutating func advance() { position = min(position + 1, lexemes.count - 1) }
+
+  private mutating func expect(_ symbol: String, _ context: String) throws(ExpressionError) {
+    guard current == .symbol(symbol) else { throw ExpressionError("expected \(symbol) \(context), found \(current.shown)") }
+    advance()
+  }
+
+  private mutating func expectEnd() throws(ExpressionError) {
+    guard current == .end else { throw ExpressionError("unexpected \(current.shown) after a complete expression") }
+  }
+
+  mutating func condition() throws(ExpressionError) -> [Comparison] {
+    var out = [try comparison()]
+    while current == .name("and") {
+      advance()
+      out.append(try comparison())
+    }
+    try expectEnd()
+    return out
+  }
+
+  private mutating func comparison() throws(ExpressionError) -> Comparison {
+    let lhs = try term()
+    guard case .symbol(let s) = current, let relation = Relation(rawValue: s) else {
+      throw ExpressionError("expected <, <=, > or >= after the first value, found \(current.shown)")
+    }
+    advance()
+    return Comparison(lhs: lhs, relation: relation, rhs: try term())
+  }
+
+  private mutating func term() throws(ExpressionError) -> Term {
+    depth += 1
+    defer { depth -= 1 }
+    guard depth <= 32 else { throw ExpressionError("the expression nests too deeply") }
+    switch current {
+    case .number(let x):
+      advance()
+      return .number(x)
+    case .symbol("-"):
+      advance()
+      return .negate(try term())
+    case .name("loss"):
+      advance()
+      guard current == .symbol("[") else { return .loss(nil) }
+      advance()
+      let index = try self.index()
+      try expect("]", "after the position of loss[…]")
+      return .loss(index)
+    case .name("abs") where following == .symbol("("):
+      advance()
+      advance()
+      let inner = try term()
+      try expect(")", "to close abs(")
+      return .absolute(inner)
+    case .name(let n) where following == .symbol("(") && Aggregate(rawValue: n) != nil:
+      advance()
+      advance()
+      let ref = try reference()
+      try expect(")", "to close \(n)(")
+      // The guard of this case makes the aggregate exist.
+      return .aggregate(Aggregate(rawValue: n)!, ref)
+    case .name(let n) where following == .symbol("("):
+      let known = (["abs"] + Aggregate.allCases.map(\.rawValue)).joined(separator: ", ")
+      throw ExpressionError("unknown function \(n)( (functions: \(known))")
+    case .name:
+      return .entry(try reference())
+    default:
+      throw ExpressionError("expected a number, loss, a tensor or a function such as max(…), found \(current.shown)")
+    }
+  }
+
+  mutating func reference() throws(ExpressionError) -> Reference {
+    var gradient = false
+    if current == .name("grad"), case .name = following {
+      gradient = true
+      advance()
+    }
+    guard case .name(let name) = current else {
+      throw ExpressionError("expected a tensor name such as probs or q_linear.weight, found \(current.shown)")
+    }
+    advance()
+    var ref = Reference(gradient: gradient, name: name, head: nil, indices: [])
+    guard current == .symbol("[") else { return ref }
+    advance()
+    if current == .name("head"), case .number = following {
+      advance()
+      guard case .number(let h) = current, let head = Int(exactly: h) else {
+        throw ExpressionError("the head must be a whole number, found \(current.shown)")
+      }
+      ref.head = head
+      advance()
+      try expect("]", "after [head \(head)")
+      guard current == .symbol("[") else { return ref }
+      advance()
+    }
+    ref.indices.append(try index())
+    while current == .symbol(",") {
+      advance()
+      ref.indices.append(try index())
+    }
+    try expect("]", "to close \(name)[…")
+    return ref
+  }
+
+  private mutating func index() throws(ExpressionError) -> IndexTerm {
+    defer { advance() }
+    switch current {
+    case .number(let x):
+      guard let i = Int(exactly: x), i >= 0 else { throw ExpressionError("an index must be a whole number ≥ 0, found \(current.shown)") }
+      return .at(i)
+    case .name(let w), .word(let w): return .word(w)
+    case .symbol(":"): return .all
+    default: throw ExpressionError("expected an index (a number, a word or :), found \(current.shown)")
+    }
+  }
+
+  mutating func solution() throws(ExpressionError) -> [SolutionAction] {
+    var out = [try action()]
+    while current == .symbol(",") {
+      advance()
+      out.append(try action())
+    }
+    try expectEnd()
+    return out
+  }
+
+  private mutating func action() throws(ExpressionError) -> SolutionAction {
+    if current == .name("train"), case .number = following {
+      advance()
+      guard case .number(let x) = current, let steps = Int(exactly: x), steps >= 1, steps <= 100_000 else {
+        throw ExpressionError("train needs a whole number of steps from 1 to 100000, found \(current.shown)")
+      }
+      advance()
+      var lr: Double?
+      if current == .name("lr") {
+        advance()
+        guard case .number(let x) = current else { throw ExpressionError("expected a learning rate after lr, found \(current.shown)") }
+        lr = x
+        advance()
+      }
+      return .train(steps: steps, lr: lr)
+    }
+    let ref = try reference()
+    guard case .symbol(let s) = current, let operation = SolutionAction.Operation(rawValue: s) else {
+      throw ExpressionError("expected =, +=, -= or *= after \(ref.text), found \(current.shown)")
+    }
+    advance()
+    var sign = 1.0
+    if current == .symbol("-") {
+      sign = -1
+      advance()
+    }
+    guard case .number(let x) = current else { throw ExpressionError("expected a number after \(s), found \(current.shown)") }
+    advance()
+    return .edit(ref, operation, sign * x)
+  }
+}
