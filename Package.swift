@@ -31,6 +31,7 @@ let package = Package(
       resources: [.copy("Goldens")]),
     .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TestSupport"]),
     .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TestSupport"]),
+    .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Explainer", "_CNcurses"]),
     .testTarget(name: "QKVCommandsTests", dependencies: ["QKVCommands", "TestSupport"]),
   ]
 )

@@ -22,7 +22,7 @@ struct ColorMapping: Equatable {
   var usableColors: Int {
     switch colors {
     case .full: return min(terminalColors, 256)
-    case .basic: return terminalColors >= 16 ? 16 : min(terminalColors, 8)
+    case .basic: return min(terminalColors, 8)
     case .none: return 0
     }
   }

@@ -81,4 +81,40 @@ static inline void qkv_restore_signal(int qkv_signal, const struct sigaction *pr
   sigaction(qkv_signal, previous, NULL);
 }
 
+// MARK: Crashes (a trap in the program's update or view must not leave the terminal in curses mode)
+
+#define QKV_SIGNAL_LIMIT 65
+
+/// The handlers qkv_catch_crash replaced, by signal number. A function-local static: Swift emits the
+/// functions of an imported header, but not its file-scope variables.
+static inline struct sigaction *qkv_crash_previous(void) {
+  static struct sigaction previous[QKV_SIGNAL_LIMIT];
+  return previous;
+}
+
+/// Leaves curses mode and puts back the previous handler; returning re-runs the faulting instruction (or lets
+/// abort() re-raise), which now reaches that handler (Swift's backtracer, or the default core dump) on a sane
+/// terminal. endwin is not async-signal-safe, but the process is dying anyway and ncurses does the same.
+static inline void qkv_leave_curses_on_crash(int qkv_signal) {
+  endwin();
+  sigaction(qkv_signal, &qkv_crash_previous()[qkv_signal], NULL);
+}
+
+/// Installs qkv_leave_curses_on_crash for a fault signal (SIGSEGV, SIGILL, …). Returns 0 on success.
+static inline int qkv_catch_crash(int qkv_signal) {
+  if (qkv_signal <= 0 || qkv_signal >= QKV_SIGNAL_LIMIT) return -1;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = qkv_leave_curses_on_crash;
+  action.sa_flags = SA_ONSTACK;  // on the alternate stack when there is one, so a stack overflow is caught too
+  sigemptyset(&action.sa_mask);
+  return sigaction(qkv_signal, &action, &qkv_crash_previous()[qkv_signal]);
+}
+
+/// Puts back the handler qkv_catch_crash replaced.
+static inline void qkv_release_crash(int qkv_signal) {
+  if (qkv_signal <= 0 || qkv_signal >= QKV_SIGNAL_LIMIT) return;
+  sigaction(qkv_signal, &qkv_crash_previous()[qkv_signal], NULL);
+}
+
 #endif
