@@ -44,6 +44,10 @@ extension Reference {
     for (k, index) in indices.enumerated() {
       switch index {
       case .all: continue
+      case .range(let a, let b):
+        guard b <= shape[k] else {
+          throw ExpressionError("range \(a):\(b) is out of range for \(spec.name): it has \(shape[k]) \(axes[k].noun)s (0…\(shape[k] - 1))")
+        }
       case .word(let word):
         switch scope.labels.index(of: word, on: axes[k]) {
         case .success(let i): out.indices[k] = .at(i)
@@ -55,10 +59,19 @@ extension Reference {
         }
       }
     }
-    if entry && (indices.isEmpty || indices.contains(.all)) {
+    if entry && (out.indices.isEmpty || out.indices.contains { if case .at = $0 { false } else { true } }) {
       throw ExpressionError("\(text) is more than one number: pick one entry, e.g. \(name)[\(Array(repeating: "0", count: shape.count).joined(separator: ","))], or reduce it with max(…), min(…), sum(…), mean(…) or norm(…)")
     }
     return out
+  }
+}
+
+extension Reference {
+  /// How many numbers a resolved reference names in a block with this config.
+  func count(in config: BlockConfig) -> Int {
+    guard let spec = TensorSpec.named(name, config: config) else { return 0 }
+    let shape = head == nil ? spec.shape : Array(spec.shape.dropFirst())
+    return flatOffsets(shape: shape, indices: indices)?.count ?? 0
   }
 }
 
@@ -73,8 +86,16 @@ extension Term {
       return .loss(.at(position))
     case .entry(let ref): return .entry(try ref.resolved(in: scope, entry: true))
     case .negate(let inner): return .negate(try inner.resolved(in: scope))
-    case .absolute(let inner): return .absolute(try inner.resolved(in: scope))
+    case .binary(let op, let a, let b): return .binary(op, try a.resolved(in: scope), try b.resolved(in: scope))
+    case .function(let f, let inner): return .function(f, try inner.resolved(in: scope))
     case .aggregate(let kind, let ref): return .aggregate(kind, try ref.resolved(in: scope, entry: false))
+    case .dot(let a, let b):
+      let (ra, rb) = (try a.resolved(in: scope, entry: false), try b.resolved(in: scope, entry: false))
+      let (na, nb) = (ra.count(in: scope.config), rb.count(in: scope.config))
+      guard na == nb else {
+        throw ExpressionError("dot needs two slices of one size: \(a.text) has \(na) numbers, \(b.text) has \(nb)")
+      }
+      return .dot(ra, rb)
     }
   }
 }
@@ -125,7 +146,13 @@ struct Model {
       guard let values = values(ref), values.count == 1 else { return nil }
       return values[0]
     case .negate(let inner): return value(inner).map { -$0 }
-    case .absolute(let inner): return value(inner).map(abs)
+    case .binary(let op, let a, let b):
+      guard let x = value(a), let y = value(b) else { return nil }
+      return op(x, y)
+    case .function(let f, let inner): return value(inner).map { f($0) }
+    case .dot(let a, let b):
+      guard let xs = values(a), let ys = values(b), xs.count == ys.count else { return nil }
+      return zip(xs, ys).reduce(0) { $0 + $1.0 * $1.1 }
     case .aggregate(let kind, let ref):
       guard let xs = values(ref), !xs.isEmpty else { return nil }
       switch kind {
@@ -165,6 +192,7 @@ func flatOffsets(shape: [Int], indices: [IndexTerm]) -> [Int]? {
     switch index {
     case .all: choices = Array(0..<size)
     case .at(let i) where i < size: choices = [i]
+    case .range(let a, let b) where b <= size: choices = Array(a..<b)
     default: return nil
     }
     offsets = offsets.flatMap { base in choices.map { base * size + $0 } }

@@ -1,9 +1,15 @@
+import Foundation
+
 // The small expression language of `challenge:`, `claim:` and `solution:` lines:
 //
 //   condition  := comparison ("and" comparison)*
-//   comparison := term ("<" | "<=" | ">" | ">=") term
-//   term       := number | "-" term | "loss" ["[" index "]"] | "abs(" term ")"
-//               | ("max" | "min" | "sum" | "mean" | "norm") "(" reference ")" | reference
+//   comparison := sum ("<" | "<=" | ">" | ">=" | "==") sum          == is equal up to rounding (1e-9)
+//   sum        := product (("+" | "-") product)*
+//   product    := unary (("*" | "/") unary)*
+//   unary      := "-" unary | number | "(" sum ")" | "loss" ["[" index "]"]
+//               | ("abs" | "sqrt" | "exp" | "log") "(" sum ")"
+//               | ("max" | "min" | "sum" | "mean" | "norm") "(" reference ")"
+//               | "dot(" reference "," reference ")" | reference
 //   reference  := ["grad"] NAME ["[head" INT "]"] ["[" index ("," index)* "]"]
 //   index      := INT | WORD | "\"words\"" | ":"
 //   solution   := action ("," action)* ;  action := "train" INT ["lr" number] | reference ("=" | "+=" | "-=" | "*=") number
@@ -20,12 +26,15 @@ enum IndexTerm: Sendable, Equatable {
   case at(Int)
   case word(String)
   case all
+  /// `a:b`, the indices a ..< b.
+  case range(Int, Int)
 
   var text: String {
     switch self {
     case .at(let i): String(i)
     case .word(let w): "\"\(w)\""
     case .all: ":"
+    case .range(let a, let b): "\(a):\(b)"
     }
   }
 }
@@ -53,18 +62,48 @@ enum Aggregate: String, Sendable, CaseIterable {
   case norm
 }
 
+/// A function of one number.
+enum Function: String, Sendable, CaseIterable {
+  case abs, sqrt, exp, log
+
+  func callAsFunction(_ x: Double) -> Double {
+    switch self {
+    case .abs: Swift.abs(x)
+    case .sqrt: x.squareRoot()
+    case .exp: Foundation.exp(x)
+    case .log: Foundation.log(x)
+    }
+  }
+}
+
+enum Operator: String, Sendable {
+  case add = "+", subtract = "-", multiply = "*", divide = "/"
+
+  func callAsFunction(_ a: Double, _ b: Double) -> Double {
+    switch self {
+    case .add: a + b
+    case .subtract: a - b
+    case .multiply: a * b
+    case .divide: a / b
+    }
+  }
+}
+
 indirect enum Term: Sendable {
   case number(Double)
   /// The mean loss, or one position's cross-entropy.
   case loss(IndexTerm?)
   case entry(Reference)
   case negate(Term)
-  case absolute(Term)
+  case binary(Operator, Term, Term)
+  case function(Function, Term)
   case aggregate(Aggregate, Reference)
+  /// Σ aᵢ·bᵢ over two slices of one size.
+  case dot(Reference, Reference)
 }
 
 enum Relation: String, Sendable, CaseIterable {
-  case lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">"
+  case lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">", equal = "=="
 
   func holds(_ a: Double, _ b: Double) -> Bool {
     switch self {
@@ -72,6 +111,8 @@ enum Relation: String, Sendable, CaseIterable {
     case .lessOrEqual: a <= b
     case .greater: a > b
     case .greaterOrEqual: a >= b
+    // Equal up to rounding: what survives the different order of additions in two ways of computing a number.
+    case .equal: Swift.abs(a - b) <= 1e-9 * Swift.max(1, Swift.abs(a), Swift.abs(b))
     }
   }
 }
@@ -102,6 +143,8 @@ enum SolutionAction: Sendable {
   case edit(Reference, Operation, Double)
   /// Take SGD steps, at the lesson's lr unless one is given.
   case train(steps: Int, lr: Double?)
+  /// Turn a switch on or off (`causal off`).
+  case toggle(Toggle, Bool)
 }
 
 /// A parsed `solution:`: how the lesson says a challenge is reached, applied in order to the seeded parameters.
@@ -175,13 +218,13 @@ private func lex(_ source: String) throws(ExpressionError) -> [Lexeme] {
       i = end + 1
     } else {
       let two = i + 1 < chars.count ? String(chars[i...i + 1]) : ""
-      if ["<=", ">=", "+=", "-=", "*="].contains(two) {
+      if ["<=", ">=", "==", "+=", "-=", "*="].contains(two) {
         out.append(.symbol(two))
         i += 2
       } else if c == "≤" || c == "≥" {
         out.append(.symbol(c == "≤" ? "<=" : ">="))
         i += 1
-      } else if "[](),:<>=-".contains(c) {
+      } else if "[](),:<>=+-*/".contains(c) {
         out.append(.symbol(String(c)))
         i += 1
       } else {
@@ -229,15 +272,33 @@ private struct ExpressionParser {
   }
 
   private mutating func comparison() throws(ExpressionError) -> Comparison {
-    let lhs = try term()
+    let lhs = try sum()
     guard case .symbol(let s) = current, let relation = Relation(rawValue: s) else {
-      throw ExpressionError("expected <, <=, > or >= after the first value, found \(current.shown)")
+      throw ExpressionError("expected <, <=, >, >= or == after the first value, found \(current.shown)")
     }
     advance()
-    return Comparison(lhs: lhs, relation: relation, rhs: try term())
+    return Comparison(lhs: lhs, relation: relation, rhs: try sum())
   }
 
-  private mutating func term() throws(ExpressionError) -> Term {
+  private mutating func sum() throws(ExpressionError) -> Term {
+    var out = try product()
+    while case .symbol(let s) = current, s == "+" || s == "-", let op = Operator(rawValue: s) {
+      advance()
+      out = .binary(op, out, try product())
+    }
+    return out
+  }
+
+  private mutating func product() throws(ExpressionError) -> Term {
+    var out = try unary()
+    while case .symbol(let s) = current, s == "*" || s == "/", let op = Operator(rawValue: s) {
+      advance()
+      out = .binary(op, out, try unary())
+    }
+    return out
+  }
+
+  private mutating func unary() throws(ExpressionError) -> Term {
     depth += 1
     defer { depth -= 1 }
     guard depth <= 32 else { throw ExpressionError("the expression nests too deeply") }
@@ -247,7 +308,12 @@ private struct ExpressionParser {
       return .number(x)
     case .symbol("-"):
       advance()
-      return .negate(try term())
+      return .negate(try unary())
+    case .symbol("("):
+      advance()
+      let inner = try sum()
+      try expect(")", "to close (")
+      return inner
     case .name("loss"):
       advance()
       guard current == .symbol("[") else { return .loss(nil) }
@@ -255,22 +321,24 @@ private struct ExpressionParser {
       let index = try self.index()
       try expect("]", "after the position of loss[…]")
       return .loss(index)
-    case .name("abs") where following == .symbol("("):
-      advance()
-      advance()
-      let inner = try term()
-      try expect(")", "to close abs(")
-      return .absolute(inner)
-    case .name(let n) where following == .symbol("(") && Aggregate(rawValue: n) != nil:
-      advance()
-      advance()
-      let ref = try reference()
-      try expect(")", "to close \(n)(")
-      // The guard of this case makes the aggregate exist.
-      return .aggregate(Aggregate(rawValue: n)!, ref)
     case .name(let n) where following == .symbol("("):
-      let known = (["abs"] + Aggregate.allCases.map(\.rawValue)).joined(separator: ", ")
-      throw ExpressionError("unknown function \(n)( (functions: \(known))")
+      advance()
+      advance()
+      let out: Term
+      if let function = Function(rawValue: n) {
+        out = .function(function, try sum())
+      } else if let aggregate = Aggregate(rawValue: n) {
+        out = .aggregate(aggregate, try reference())
+      } else if n == "dot" {
+        let a = try reference()
+        try expect(",", "between the two tensors of dot(")
+        out = .dot(a, try reference())
+      } else {
+        let known = (Function.allCases.map(\.rawValue) + Aggregate.allCases.map(\.rawValue) + ["dot"]).joined(separator: ", ")
+        throw ExpressionError("unknown function \(n)( (functions: \(known))")
+      }
+      try expect(")", "to close \(n)(")
+      return out
     case .name:
       return .entry(try reference())
     default:
@@ -316,7 +384,13 @@ private struct ExpressionParser {
     switch current {
     case .number(let x):
       guard let i = Int(exactly: x), i >= 0 else { throw ExpressionError("an index must be a whole number ≥ 0, found \(current.shown)") }
-      return .at(i)
+      guard following == .symbol(":") else { return .at(i) }
+      advance()
+      advance()
+      guard case .number(let y) = current, let j = Int(exactly: y), j > i else {
+        throw ExpressionError("a range \(i):b needs a whole number b > \(i), found \(current.shown)")
+      }
+      return .range(i, j)
     case .name(let w), .word(let w): return .word(w)
     case .symbol(":"): return .all
     default: throw ExpressionError("expected an index (a number, a word or :), found \(current.shown)")
@@ -348,6 +422,12 @@ private struct ExpressionParser {
         advance()
       }
       return .train(steps: steps, lr: lr)
+    }
+    if case .name(let n) = current, let toggle = Toggle(rawValue: n), case .name(let state) = following,
+       state == "on" || state == "off" {
+      advance()
+      advance()
+      return .toggle(toggle, state == "on")
     }
     let ref = try reference()
     guard case .symbol(let s) = current, let operation = SolutionAction.Operation(rawValue: s) else {

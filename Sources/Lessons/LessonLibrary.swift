@@ -102,8 +102,8 @@ extension Lesson {
           throw LessonError(file: file, line: challenge.line, message: "challenge is already met at the start: \(now)")
         }
         guard let solution = challenge.solution else { continue }
-        let solved = solution.applied(to: seeded, config: config, tokens: tokens, targets: targets)
-        let after = Block.trace(config: config, parameters: solved, tokens: tokens, targets: targets)
+        let (solved, solvedConfig) = solution.applied(to: seeded, config: config, tokens: tokens, targets: targets)
+        let after = Block.trace(config: solvedConfig, parameters: solved, tokens: tokens, targets: targets)
         if !condition.isMet(trace: after, parameters: solved) {
           let now = condition.describe(trace: after, parameters: solved) ?? "cannot be evaluated"
           throw LessonError(file: file, line: challenge.line, message: "the solution does not reach the challenge: after it, \(now)")

@@ -14,10 +14,12 @@ extension Solution {
     return out
   }
 
-  /// The parameters after the solution's edits and training, in order; training runs the block with `config`
-  /// (a step's switches included) at `config.lr` unless the action names a rate.
-  public func applied(to parameters: Parameters, config: BlockConfig, tokens: [Int], targets: [Int]) -> Parameters {
+  /// The parameters and switches after the solution's actions, in order; training runs the block with the
+  /// config as it is by then (a step's switches included) at `config.lr` unless the action names a rate.
+  public func applied(to parameters: Parameters, config: BlockConfig, tokens: [Int], targets: [Int])
+    -> (parameters: Parameters, config: BlockConfig) {
     var parameters = parameters
+    var config = config
     for action in actions {
       switch action {
       case .edit(let ref, let operation, let amount):
@@ -33,11 +35,17 @@ extension Solution {
         }
         parameters[ref.name] = tensor
       case .train(let steps, let lr):
-        let block = Block(config: config, parameters: parameters, tokens: tokens, targets: targets)
-        for _ in 0..<steps { block.trainStep(lr: lr ?? config.lr) }
-        parameters = block.parameters
+        // SGD on our own copy of the parameters (rather than reading them back from a Block, which refuses
+        // non-finite values): a rate too large for the lesson diverges, and the challenge then simply fails.
+        for _ in 0..<steps {
+          let trace = Block.trace(config: config, parameters: parameters, tokens: tokens, targets: targets)
+          guard trace.loss.isFinite else { break }
+          parameters.sgdStep(gradients: trace.gradients, lr: lr ?? config.lr)
+        }
+      case .toggle(let toggle, let on):
+        toggle.set(on, in: &config)
       }
     }
-    return parameters
+    return (parameters, config)
   }
 }
