@@ -408,7 +408,7 @@ private struct ExpressionParser {
   }
 
   private mutating func action() throws(ExpressionError) -> SolutionAction {
-    if current == .name("train"), case .number = following {
+    if current == .name("train") {
       advance()
       guard case .number(let x) = current, let steps = Int(exactly: x), steps >= 1, steps <= 100_000 else {
         throw ExpressionError("train needs a whole number of steps from 1 to 100000, found \(current.shown)")

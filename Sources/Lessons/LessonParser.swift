@@ -35,6 +35,11 @@ extension Lesson {
   }
 }
 
+extension Lesson {
+  /// The largest vocab_size a lesson may ask for (its ids beyond the words are labelled `#N`).
+  public static let maxVocabulary = 4096
+}
+
 private func readReason(_ path: String) -> String {
   var isDirectory: ObjCBool = false
   guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "no such file" }
@@ -74,8 +79,9 @@ private struct LessonParser {
 
   init(file: String, text: String) {
     self.file = file
-    lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { k, raw in
-      Line(number: k + 1, text: raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw))
+    // "\r\n" is one Character in Swift, so both line endings are separators.
+    lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.enumerated().map { k, raw in
+      Line(number: k + 1, text: String(raw))
     }
   }
 
@@ -196,6 +202,10 @@ private struct LessonParser {
       guard config.vocabSize >= vocabulary.count else {
         throw error(line, "vocab_size is \(config.vocabSize) but the lesson has \(vocabulary.count) distinct words")
       }
+      // Every id gets a label; a lesson is read on screen, so its vocabulary stays of a readable size.
+      guard config.vocabSize <= Lesson.maxVocabulary else {
+        throw error(line, "vocab_size is \(config.vocabSize); a lesson allows at most \(Lesson.maxVocabulary)")
+      }
     } else {
       config.vocabSize = vocabulary.count
     }
@@ -279,9 +289,9 @@ private struct LessonParser {
     return out
   }
 
-  /// List items and indented lines keep their own line.
+  /// List items, sub-headings and indented lines keep their own line.
   private func startsOwnLine(_ text: String) -> Bool {
-    text.hasPrefix("- ") || text.hasPrefix("* ") || text.hasPrefix(" ") || text.hasPrefix("\t")
+    text.hasPrefix("- ") || text.hasPrefix("* ") || text.hasPrefix("#") || text.hasPrefix(" ") || text.hasPrefix("\t")
       || text.prefix(while: { $0.isASCII && $0.isNumber }).count > 0 && text.drop(while: { $0.isASCII && $0.isNumber }).hasPrefix(". ")
   }
 
