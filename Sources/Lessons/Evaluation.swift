@@ -12,8 +12,13 @@ struct Scope: Sendable {
 extension Reference {
   /// This reference checked against a block, its words turned into numbers; `entry` demands a single number.
   func resolved(in scope: Scope, entry: Bool) throws(ExpressionError) -> Reference {
+    try resolved(in: scope, entry: entry, spec: TensorSpec.named(name, config: scope.config))
+  }
+
+  /// The same against a given tensor (nil: the name is unknown), e.g. a display-only one for `select:`.
+  func resolved(in scope: Scope, entry: Bool, spec: TensorSpec?) throws(ExpressionError) -> Reference {
     let config = scope.config
-    guard let spec = TensorSpec.named(name, config: config) else {
+    guard let spec else {
       throw ExpressionError(TensorSpec.unknownMessage(name, config: config))
     }
     if gradient && !spec.hasGradient {

@@ -332,8 +332,9 @@ private struct LessonParser {
         }
         stage = s
       case "focus":
-        guard let spec = TensorSpec.named(value, config: scope.config) else {
-          throw error(line, "focus: " + TensorSpec.unknownMessage(value, config: scope.config))
+        guard let spec = TensorSpec.named(value, config: scope.config)
+          ?? TensorSpec.shown(for: scope.config).first(where: { $0.name == value }) else {
+          throw error(line, "focus: " + TensorSpec.unknownMessage(value, config: scope.config) + "; shown on screen: mask, masked")
         }
         focus = (value, spec, line)
       case "head":
@@ -441,7 +442,7 @@ private struct LessonParser {
     }
     var ref = Reference(gradient: false, name: focus.name, head: focus.isPerHead ? (head ?? 0) : nil, indices: parts)
     do {
-      ref = try ref.resolved(in: scope, entry: true)
+      ref = try ref.resolved(in: scope, entry: true, spec: focus)
     } catch {
       throw self.error(line, "select: \(error.message)")
     }

@@ -69,6 +69,17 @@ extension TensorSpec {
     all(for: config).first { $0.name == name }
   }
 
+  /// Tensors the explainer draws but the model does not keep, so they can be focused but not used in a
+  /// condition: the mask itself [T,T] and the scores after it, `masked` [H,T,T].
+  public static func shown(for c: BlockConfig) -> [TensorSpec] {
+    let t = c.seqLen
+    return [
+      TensorSpec(name: "mask", shape: [t, t], axes: [.position, .position], isParameter: false, hasGradient: false),
+      TensorSpec(name: "masked", shape: [c.heads, t, t], axes: [.head, .position, .position], isParameter: false,
+                 hasGradient: false),
+    ]
+  }
+
   /// nn.Linear weights are [out, in]; the embedding tables are [row, d_model].
   private static func parameterAxes(_ name: String) -> [Axis] {
     switch name {

@@ -10,7 +10,7 @@ private func lesson(step lines: String, header: String = "text: the cat sat on t
 /// Each broken file and the exact report `qkv check` gives for it.
 private let broken: [(text: String, expected: String)] = [
   (lesson(step: "stage: scores\nfocus: probz"),
-   "b.md:13: focus: no tensor named \"probz\" (parameters: embedding.weight, position.weight, q_linear.weight, q_linear.bias, k_linear.weight, k_linear.bias, v_linear.weight, v_linear.bias, o_linear.weight, o_linear.bias, ffn1.weight, ffn1.bias, ffn2.weight, ffn2.bias, output.weight, output.bias; activations: embedded, position, x, Q, K, V, scores, probs, attention, attn_out, h1, ffn_pre, ffn_hidden, ffn_out, y, logits)"),
+   "b.md:13: focus: no tensor named \"probz\" (parameters: embedding.weight, position.weight, q_linear.weight, q_linear.bias, k_linear.weight, k_linear.bias, v_linear.weight, v_linear.bias, o_linear.weight, o_linear.bias, ffn1.weight, ffn1.bias, ffn2.weight, ffn2.bias, output.weight, output.bias; activations: embedded, position, x, Q, K, V, scores, probs, attention, attn_out, h1, ffn_pre, ffn_hidden, ffn_out, y, logits); shown on screen: mask, masked"),
   (lesson(step: "stage: scorez"),
    "b.md:12: unknown stage \"scorez\" (stages: tokens, embedding, qkv, scores, mask, softmax, attention, output, residual, ffn, loss, backward, graph, gradcheck, training)"),
   (lesson(step: "stage: scores\nzoom: 2"),

@@ -52,7 +52,8 @@ import TinyTransformer
         // Whatever parsed must be usable: every selected entry lies inside its focused tensor.
         for step in lesson.steps {
           guard let focus = step.focus, let entry = step.entry,
-                let spec = TensorSpec.named(focus, config: lesson.config) else { continue }
+                let spec = TensorSpec.named(focus, config: lesson.config)
+                  ?? TensorSpec.shown(for: lesson.config).first(where: { $0.name == focus }) else { continue }
           let shape = spec.isPerHead ? Array(spec.shape.dropFirst()) : spec.shape
           #expect(shape.count == 1 ? entry.row == 0 && entry.column < shape[0] : entry.row < shape[0] && entry.column < shape[1])
         }

@@ -101,6 +101,31 @@ func openingTrace(_ lesson: Lesson, _ step: LessonStep) -> (Trace, Parameters, B
     #expect(claims >= 40)
   }
 
+  /// The explainer gives a step's prose 4 lines on an 80×24 terminal (78 columns), the challenge line included:
+  /// prose that does not fit is cut off, so every step must fit.
+  @Test func everyStepsProseFitsAnEightyColumnScreen() throws {
+    func wrappedLines(_ paragraph: Substring, width: Int) -> Int {
+      var lines = 0, column = 0
+      for word in paragraph.split(separator: " ") {
+        if column > 0 && column + 1 + word.count <= width {
+          column += 1 + word.count
+        } else {
+          lines += 1
+          column = word.count
+        }
+      }
+      return max(lines, 1)
+    }
+    for lesson in try shippedLessons() {
+      for step in lesson.steps {
+        let paragraphs = step.prose.components(separatedBy: "\n\n")
+        let lines = paragraphs.map { wrappedLines(Substring($0.replacingOccurrences(of: "\n", with: " ")), width: 78) }
+          .reduce(paragraphs.count - 1, +) + (step.challenges.isEmpty ? 0 : 1)
+        #expect(lines <= 4, "\(lesson.file):\(step.line): \(step.title) needs \(lines) lines")
+      }
+    }
+  }
+
   @Test func theFirstLessonsWordsBecomeTheDocumentedIds() throws {
     let lesson = try LessonLibrary.find("1")
     #expect(lesson.vocabulary == ["the", "cat", "sat", "on", "mat"])
