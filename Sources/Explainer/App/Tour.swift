@@ -84,7 +84,7 @@ extension ExplainerApp {
       LessonStep(
         title: "Training", prose: "One SGD step moves every parameter against its gradient: w ← w − lr·∂loss/∂w. Press t for one step "
           + "or r to run and pause; < and > change the learning rate. u undoes, 0 starts again.",
-        stage: .training, challenges: [Challenge(source: "loss < 0.1", line: 0, hint: "r runs training; > raises the learning rate")]),
+        stage: .training, challenges: [Challenge(source: "loss < 0.01", line: 0, hint: "r runs training; > raises the learning rate")]),
     ]
     return Lesson(title: "Inside one transformer block", config: config, vocabulary: vocabulary, tokens: tokens,
                   targets: targets, steps: steps)

@@ -23,19 +23,16 @@ struct GraphList {
     return (zero, negligible)
   }
 
-  var summary: String {
+  /// Two lines: what the list shows, and whether the gradient reached every value.
+  var summary: [String] {
     let norms = self.norms
     let (zero, negligible) = GraphList.breaks(norms)
-    var text = "\(nodes.count) values, forward order; ‖∂loss/∂value‖ on the right · "
-    if zero.isEmpty {
-      text += "every value receives a gradient: no break in the chain"
-    } else {
-      text += "no gradient reaches: " + zero.map { nodes[$0].label }.joined(separator: ", ")
-    }
+    var verdict = zero.isEmpty ? "every value receives a gradient: no break in the chain"
+      : "no gradient reaches: " + zero.map { nodes[$0].label }.joined(separator: ", ")
     if !negligible.isEmpty {
-      text += " · ≈0 by cancellation: " + negligible.map { nodes[$0].label }.joined(separator: ", ")
+      verdict += " · ≈0 by cancellation: " + negligible.map { nodes[$0].label }.joined(separator: ", ")
     }
-    return text
+    return ["\(nodes.count) values in forward order, with ‖∂loss/∂value‖ and a log-scale bar", verdict]
   }
 
   func render(into canvas: inout Canvas, area: Rect) {
@@ -46,11 +43,10 @@ struct GraphList {
     canvas.clipped(to: area) { canvas in
       let marker = selected ? "\(theme.cursorMark) " : ""
       canvas.write(marker + "computation graph", x: area.x, y: area.y, style: selected ? theme.selectedTitle : theme.title)
-      let summaryLines = TextPanel.wrap(theme.text(summary), width: area.width)
-      for (k, line) in summaryLines.prefix(2).enumerated() {
-        canvas.write(line, x: area.x, y: area.y + 1 + k, style: theme.faint)
+      for (k, line) in summary.enumerated() {
+        canvas.write(line, x: area.x, y: area.y + 1 + k, style: k == 0 ? theme.faint : theme.good)
       }
-      let top = area.y + 1 + min(2, summaryLines.count)
+      let top = area.y + 3
       let visible = max(0, area.maxY - top)
       let start = Heatmap.windowStart(focus: cursor, visible: visible, count: nodes.count)
       let labelWidth = max(12, min(30, area.width - 52))

@@ -57,8 +57,8 @@ struct Heatmap {
   var scale: Double { values.data.lazy.filter(\.isFinite).map(abs).max() ?? 0 }
 
   /// One number as a cell of `cell` characters (a leading space that a mark may replace).
-  static func cellText(_ x: Double, divisor: Double, cell: Int) -> String {
-    guard x.isFinite else { return Format.right(Format.nonFinite(x), cell) }
+  static func cellText(_ x: Double, divisor: Double, cell: Int, theme: Theme) -> String {
+    guard x.isFinite else { return Format.right(theme.text(Format.nonFinite(x)), cell) }
     let shown = x / divisor
     var text = Format.fixed(shown, decimals: 2)
     if text.count > cell - 1 {
@@ -100,23 +100,24 @@ struct Heatmap {
         let column = columnStart + c
         let label = columnLabels.indices.contains(column) ? columnLabels[column] : String(column)
         let style = cursor?.column == column ? theme.title : theme.faint
-        canvas.write(Format.right(String(label.prefix(cell - 1)), cell), x: area.x + labelWidth + c * cell, y: labelY, style: style)
+        canvas.write(Format.right(String(theme.text(label).prefix(cell - 1)), cell), x: area.x + labelWidth + c * cell,
+                     y: labelY, style: style)
       }
-      if rowSums { canvas.write(Format.right("Σ", Heatmap.sumWidth), x: area.x + labelWidth + visibleColumns * cell, y: labelY, style: theme.faint) }
+      if rowSums { canvas.write(Format.right(theme.text("Σ"), Heatmap.sumWidth), x: area.x + labelWidth + visibleColumns * cell, y: labelY, style: theme.faint) }
 
       // Rows.
       for r in 0..<visibleRows {
         let row = rowStart + r
         let y = labelY + 1 + r
         let label = rowLabels.indices.contains(row) ? rowLabels[row] : String(row)
-        canvas.write(Format.left(String(label.prefix(labelWidth - 1)), labelWidth), x: area.x, y: y,
+        canvas.write(Format.left(String(theme.text(label).prefix(labelWidth - 1)), labelWidth), x: area.x, y: y,
                      style: cursor?.row == row ? theme.title : theme.faint)
         for c in 0..<visibleColumns {
           let column = columnStart + c
           let index = row * columns + column
           let value = values.data[index]
           var style = self.style(of: value, scale: scale, theme: theme)
-          var text = Heatmap.cellText(value, divisor: divisor, cell: cell)
+          var text = Heatmap.cellText(value, divisor: divisor, cell: cell, theme: theme)
           if marked.contains(index) { style.underline = true }
           if cursor.map({ $0.row == row && $0.column == column }) == true {
             style = theme.cursor(style)
