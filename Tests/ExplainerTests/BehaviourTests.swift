@@ -473,3 +473,102 @@ struct BehaviourTests {
     #expect(Self.screen(app).contains("#3 q_linear.bias = a leaf"))
   }
 }
+
+/// The explainer on lessons as the lessons module writes them.
+struct LessonTests {
+  static func lesson(_ steps: [LessonStep]) -> Lesson {
+    var lesson = ExplainerApp.tour()
+    lesson.steps = steps
+    return lesson
+  }
+
+  @Test func eachStepOpensOnTheLessonsBlockAndUndoBringsChangesBack() {
+    var app = BehaviourTests.app(step: 14)
+    BehaviourTests.press(&app, .character("t"), .character("t"), .character("c"))
+    let trained = app.state.parameters
+    BehaviourTests.press(&app, .character("p"))
+    #expect(app.state.parameters == app.state.initialParameters)
+    #expect(app.state.config == app.state.lesson.config)
+    #expect(app.state.training.steps == 0)
+    #expect(app.state.notice?.text.contains("u brings back your changes") == true)
+    BehaviourTests.press(&app, .character("u"))
+    #expect(app.state.parameters == trained)
+    #expect(app.state.config.causal == false)
+  }
+
+  @Test func aStepsSwitchesHoldOnlyForThatStep() {
+    let lesson = Self.lesson([
+      LessonStep(title: "off", prose: "Scaling off.", stage: .scores, toggles: ["scale": false]),
+      LessonStep(title: "on", prose: "Back on.", stage: .scores),
+    ])
+    var app = BehaviourTests.app(lesson: lesson)
+    #expect(app.state.config.scale == false)
+    BehaviourTests.press(&app, .character("u"))
+    #expect(app.state.config.scale == false)  // nothing to undo at the start
+    BehaviourTests.press(&app, .character("n"))
+    #expect(app.state.config.scale == true)
+  }
+
+  @Test func aFocusTheStageDoesNotShowGetsItsOwnPanel() throws {
+    let lesson = Self.lesson([
+      LessonStep(title: "bias", prose: "Move the scores with the query bias.", stage: .scores, focus: "q_linear.bias",
+                 entry: (row: 3, column: 0), editable: ["q_linear.bias"]),
+    ])
+    var app = BehaviourTests.app(lesson: lesson)
+    #expect(app.state.selection == Selection(tensor: TensorRef("q_linear.bias"), row: 3, column: 0))
+    #expect(app.state.selectable.contains(TensorRef("q_linear.bias")))
+    let scores = try #require(app.state.trace.activations["scores"])
+    BehaviourTests.press(&app, .character("+"))
+    #expect(app.state.trace.activations["scores"] != scores)
+    #expect(BehaviourTests.screen(app).contains("▸ bq"))
+  }
+
+  @Test func focusNamesResolveToWhatTheStageShows() {
+    let steps = [("attention", Stage.attention), ("masked", .mask), ("scores", .scores), ("probs", .softmax),
+                 ("∂loss/∂q_linear.weight", .backward), ("Q", .scores), ("masked", .softmax)]
+    let lesson = Self.lesson(steps.map { LessonStep(title: $0.0, prose: "", stage: $0.1, focus: $0.0) })
+    var app = BehaviourTests.app(lesson: lesson)
+    let expected = [TensorRef("attention", perHead: true), TensorRef("masked", perHead: true),
+                    TensorRef("scores", perHead: true), TensorRef("probs", perHead: true), TensorRef("q_linear.weight"),
+                    TensorRef("Q", perHead: true), TensorRef("masked", perHead: true)]
+    for ref in expected {
+      #expect(app.state.selection.tensor == ref)
+      BehaviourTests.press(&app, .character("n"))
+    }
+  }
+
+  @Test func theShippedLessonsOpenEveryStep() throws {
+    let lessons = try LessonLibrary.all()
+    #expect(!lessons.isEmpty)
+    for lesson in lessons {
+      var app = ExplainerApp(lesson: lesson, capabilities: Capabilities(colors: .none))
+      for step in lesson.steps {
+        if let focus = step.focus {
+          #expect(app.state.selection.tensor.name == TensorRef(focus: focus).name, "\(lesson.file):\(step.line)")
+        }
+        if let entry = step.entry, let focus = step.focus {
+          // The entry is the one the lesson names, however the screen slices the tensor.
+          let s = app.state.selection
+          let isVector = app.state.parameters[focus]?.shape.count == 1
+          let shown = app.state.matrix(s.tensor)?[s.row, s.column]
+          let meant: Double? = isVector ? app.state.parameters[focus]?.data[max(entry.row, entry.column)]
+            : app.state.matrix(TensorRef(focus: focus), head: s.head).map { $0.rows > entry.row && $0.cols > entry.column ? $0[entry.row, entry.column] : .nan }
+          #expect(shown != nil && shown == meant, "\(lesson.file):\(step.line) \(entry) \(s)")
+        }
+        for (w, h) in [(80, 24), (100, 30)] {
+          let lines = app.view(width: w, height: h).lines
+          #expect(!lines.joined().contains("needs at least"))
+        }
+        _ = app.update(.key(.character("n")))
+      }
+    }
+  }
+
+  /// The tour's prose fits the four lines an 80×24 screen gives it, the challenge line included.
+  @Test func theToursProseFitsAnEightyColumnScreen() {
+    for step in ExplainerApp.tour().steps {
+      let lines = TextPanel.wrap(step.prose, width: 78).count + (step.challenges.isEmpty ? 0 : 1)
+      #expect(lines <= 4, "\(step.title) needs \(lines) lines")
+    }
+  }
+}

@@ -119,6 +119,8 @@ public struct AppState: Sendable {
     learningRate = config.lr > 0 && config.lr.isFinite ? config.lr : 0.1
     evaluateChallenge = challengeEvaluator
     open(step: step)
+    // The step's own switches are where the session starts, not a change to undo.
+    undoStack = []
   }
 
   // MARK: Derived facts
@@ -129,8 +131,38 @@ public struct AppState: Sendable {
   public var stage: Stage { step?.stage ?? .tokens }
   /// Whether the name is one of the block's parameters.
   func isParameter(_ name: String) -> Bool { parameters[name] != nil }
-  /// The tensors Tab walks through on this stage.
-  var selectable: [TensorRef] { stage.selectable(config) }
+  /// What the screen shows: the stage's panels, plus a row for a tensor the step focuses on or lets the student
+  /// edit when the stage does not show it (so it can always be selected and changed).
+  var panelRows: [[PanelSpec]] {
+    var rows = stage.panelRows(config)
+    guard !stage.picksParameters, let step else { return rows }
+    let shown = Set(rows.joined())
+    var wanted: [TensorRef] = []
+    if let focus = step.focus.map(TensorRef.init(focus:)) { wanted.append(focus) }
+    // A short list of editable parameters is worth showing; "everything" is not.
+    if let editable = step.editable, editable.count <= 4 { wanted += editable.map { TensorRef($0) } }
+    var extra: [PanelSpec] = []
+    for ref in wanted where matrix(ref) != nil {
+      let alternatives = [ref, TensorRef(ref.name, perHead: !ref.perHead, gradient: ref.gradient)]
+      if !alternatives.contains(where: { shown.contains(.tensor($0)) }) && !extra.contains(.tensor(ref)) {
+        extra.append(.tensor(ref))
+      }
+    }
+    if !extra.isEmpty { rows.append(extra) }
+    return rows
+  }
+
+  /// The tensors Tab walks through, in screen order.
+  var selectable: [TensorRef] {
+    if stage.picksParameters { return Parameters.layout(for: config).map { TensorRef($0.name) } }
+    return panelRows.joined().compactMap { spec in
+      switch spec {
+      case .tensor(let ref): ref
+      case .graph: .graph
+      default: nil
+      }
+    }
+  }
   /// Whether the loss of the current parameters is a number.
   public var lossIsFinite: Bool { trace.loss.isFinite }
 
@@ -188,34 +220,55 @@ public struct AppState: Sendable {
 
   // MARK: Steps
 
-  /// Opens a walkthrough step: its switches, its focus, head and entry.
-  mutating func open(step index: Int) {
+  /// Opens a walkthrough step as a lesson's prose describes it: the starting parameters, the lesson's config
+  /// with the step's switches, and the step's focus, head and entry. Returns whether the student's changes
+  /// were set aside (`u` brings them back).
+  @discardableResult
+  mutating func open(step index: Int) -> Bool {
     stepIndex = lesson.steps.isEmpty ? 0 : min(max(index, 0), lesson.steps.count - 1)
     let step = self.step
-    var changed = false
-    for (name, value) in step?.toggles ?? [:] {
-      switch name {
-      case "causal" where config.causal != value: config.causal = value; changed = true
-      case "scale" where config.scale != value: config.scale = value; changed = true
-      case "residual" where config.residual != value: config.residual = value; changed = true
-      default: break
+    let fresh = step.map(lesson.config(for:)) ?? lesson.config
+    let setAside = parameters != initialParameters || config != fresh || training.steps > 0
+    if setAside {
+      pushUndo()
+      parameters = initialParameters
+      config = fresh
+      training = Training()
+      trace = Block.trace(config: config, parameters: parameters, tokens: tokens, targets: targets)
+    }
+    let named = step?.focus.map(TensorRef.init(focus:)) ?? stage.defaultFocus
+    let focus = resolve(named)
+    var head = min(max(step?.head ?? 0, 0), config.heads - 1)
+    // The embedding table's interesting row is the first token's.
+    var row = step?.entry?.row ?? (focus.name == "embedding.weight" ? tokens.first ?? 0 : 0)
+    var column = step?.entry?.column ?? 0
+    if let entry = step?.entry {
+      if parameters[focus.name]?.shape.count == 1 {
+        // A vector is shown as a column: its one index (written as either coordinate) is the row.
+        (row, column) = (entry.row == 0 ? entry.column : entry.row, 0)
+      } else if focus.perHead && !named.perHead && ["Q", "K", "V", "attention"].contains(focus.name) {
+        // A column of the whole tensor is a column of one head's slice.
+        (head, column) = (entry.column / config.dK, entry.column % config.dK)
       }
     }
-    if changed { trace = Block.trace(config: config, parameters: parameters, tokens: tokens, targets: targets) }
-    let choices = selectable
-    var focus = step?.focus.map(TensorRef.init(focus:)) ?? stage.defaultFocus
-    if !choices.contains(focus) {
-      let alternatives = [focus.valueRef, TensorRef(focus.name, perHead: !focus.perHead),
-                          TensorRef(focus.name, perHead: !focus.perHead, gradient: focus.gradient)]
-      focus = alternatives.first(where: choices.contains) ?? (choices.contains(stage.defaultFocus)
-        ? stage.defaultFocus : choices.first ?? stage.defaultFocus)
-    }
-    let head = min(max(step?.head ?? 0, 0), config.heads - 1)
-    // The embedding table's interesting row is the first token's.
-    let row = step?.entry?.row ?? (focus.name == "embedding.weight" ? tokens.first ?? 0 : 0)
-    selection = Selection(tensor: focus, head: head, row: row, column: step?.entry?.column ?? 0)
+    selection = Selection(tensor: focus, head: head, row: row, column: column)
     clampSelection()
     refreshChecks()
+    return setAside
+  }
+
+  /// The tensor of this screen that `ref` means: itself, its per-head (or whole) form, or the stage's default.
+  func resolve(_ ref: TensorRef) -> TensorRef {
+    let choices = selectable
+    let alternatives = [ref, ref.valueRef, TensorRef(ref.name, perHead: !ref.perHead, gradient: ref.gradient),
+                        TensorRef(ref.name, perHead: !ref.perHead)]
+    if let match = alternatives.first(where: choices.contains) { return match }
+    // `scores` and `masked` show the same numbers where the mask lets them through.
+    if ref.name == "masked" || ref.name == "scores" {
+      let twin = TensorRef(ref.name == "masked" ? "scores" : "masked", perHead: true, gradient: ref.gradient)
+      if choices.contains(twin) { return twin }
+    }
+    return choices.contains(stage.defaultFocus) ? stage.defaultFocus : choices.first ?? stage.defaultFocus
   }
 
   /// Keeps the cursor inside the selected tensor.

@@ -52,17 +52,6 @@ extension Stage {
   /// Whether the stage picks one parameter at a time (Tab walks through all of them, a picker lists them).
   var picksParameters: Bool { self == .backward || self == .gradcheck || self == .training }
 
-  /// The tensors Tab walks through, in screen order.
-  func selectable(_ config: BlockConfig) -> [TensorRef] {
-    if picksParameters { return Parameters.layout(for: config).map { TensorRef($0.name) } }
-    return panelRows(config).joined().compactMap { spec in
-      switch spec {
-      case .tensor(let ref): ref
-      case .graph: .graph
-      default: nil
-      }
-    }
-  }
 
   /// The tensor selected when a step of this stage opens without a `focus`.
   var defaultFocus: TensorRef {

@@ -84,7 +84,10 @@ extension AppState {
     }
     notice = nil
     input = nil
-    open(step: index)
+    training.running = false
+    if open(step: index) {
+      notice = Notice(text: "This step starts from the lesson's block; u brings back your changes.", isError: false)
+    }
   }
 
   mutating func move(dRow: Int, dColumn: Int) {
@@ -211,6 +214,8 @@ extension AppState {
     training = snapshot.training
     training.running = false
     refresh()
+    selection.tensor = resolve(selection.tensor)
+    clampSelection()
     notice = Notice(text: "Undone: loss \(Format.number(trace.loss)).", isError: false)
   }
 
@@ -227,6 +232,8 @@ extension AppState {
     let before = trace.loss
     config[keyPath: key].toggle()
     refresh()
+    selection.tensor = resolve(selection.tensor)
+    clampSelection()
     let state = config[keyPath: key] ? "on" : "off"
     let explanation = config[keyPath: key] ? on : off
     notice = Notice(text: "\(name) \(state): \(explanation) · loss \(Format.number(before)) → \(Format.number(trace.loss))",

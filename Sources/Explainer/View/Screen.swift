@@ -128,7 +128,7 @@ enum Screen {
       area = Rect(x: area.x + ParameterPicker.width + PageLayout.gap, y: area.y,
                   width: area.width - ParameterPicker.width - PageLayout.gap, height: area.height)
     }
-    let layout = PageLayout(rows: state.stage.panelRows(state.config), width: area.width, viewHeight: area.height) {
+    let layout = PageLayout(rows: state.panelRows, width: area.width, viewHeight: area.height) {
       spec, cell in measure(spec, cell: cell, state: state, explanation: explanation, theme: theme,
                             maxWidth: area.width, maxHeight: area.height)
     }
