@@ -572,3 +572,21 @@ struct LessonTests {
     }
   }
 }
+
+struct PresenterTests {
+  @Test func presenterModeGivesTheProseAndHintRowsToTheNumbers() {
+    var state = AppState(lesson: ExplainerApp.tour(), step: 2)
+    let normal = Screen.render(state, capabilities: Capabilities(colors: .full), width: 100, height: 30)
+    state.presenter = true
+    let presented = Screen.render(state, capabilities: Capabilities(colors: .full), width: 100, height: 30)
+    let prose = state.step?.prose.prefix(30) ?? ""
+    #expect(normal.lines.joined().contains(prose))
+    #expect(!presented.lines.joined().contains(prose))
+    #expect(normal.lines.last?.contains("? help") == true)
+    #expect(!presented.lines.joined().contains("? help"))
+    #expect(presented.cells.allSatisfy { !$0.style.dim })
+    // Monochrome keeps dim: there it is what shows a small magnitude.
+    let mono = Screen.render(state, capabilities: Capabilities(colors: .none), width: 100, height: 30)
+    #expect(mono.cells.contains { $0.style.dim })
+  }
+}

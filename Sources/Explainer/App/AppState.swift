@@ -80,7 +80,7 @@ public struct AppState: Sendable {
   /// Whether the gradient check follows the selection (always on the gradcheck stage).
   public internal(set) var checksGradient = false
   public internal(set) var gradientCheck: GradientCheckResult?
-  /// Presenter mode (reserved: larger type for projectors is not implemented yet).
+  /// Presenter mode, for a projector: the screen leaves out the prose and the key hint and nothing is dim.
   public internal(set) var presenter = false
   /// The last size the terminal reported.
   public internal(set) var terminalSize: (width: Int, height: Int)?

@@ -39,7 +39,6 @@ extension AppState {
           let attention = a["attention"], let h1 = a["h1"], let ffnPre = a["ffn_pre"],
           let ffnHidden = a["ffn_hidden"], let y = a["y"] else { return out }
     let dk = config.dK
-    let head = TensorRef.init(_:perHead:gradient:)
 
     switch ref.name {
     case "embedded":
@@ -68,7 +67,7 @@ extension AppState {
     case "masked" where config.causal && j > i:
       out.value = -.infinity
       out.formula = "masked[h\(h)][\(i),\(j)] = scores[\(i),\(j)] + mask[\(i),\(j)] = −∞: position \(j) comes after \(i), so \(i) may not look at it"
-      out.mark(head("scores", true, false), [i * config.seqLen + j])
+      out.mark(TensorRef("scores", perHead: true), [i * config.seqLen + j])
       out.mark(TensorRef("mask"), [i * config.seqLen + j])
     case "scores", "masked":
       let scale = config.scale ? 1 / Double(dk).squareRoot() : 1
@@ -81,9 +80,9 @@ extension AppState {
       out.formula = "scores[h\(h)][\(i),\(j)] = Q[h\(h)][\(i),:]·K[h\(h)][\(j),:]\(divide) = "
         + "(\(dotTerms(qRow, kRow)))\(divided) = \(Format.number(dot * scale))"
       if ref.name == "masked" { out.formula = "masked = scores + 0 here; " + (out.formula ?? "") }
-      out.mark(head("Q", true, false), (0..<dk).map { i * dk + $0 })
-      out.mark(head("K", true, false), (0..<dk).map { j * dk + $0 })
-      out.mark(head("scores", true, false), [i * config.seqLen + j])
+      out.mark(TensorRef("Q", perHead: true), (0..<dk).map { i * dk + $0 })
+      out.mark(TensorRef("K", perHead: true), (0..<dk).map { j * dk + $0 })
+      out.mark(TensorRef("scores", perHead: true), [i * config.seqLen + j])
       out.mark(TensorRef("mask"), [i * config.seqLen + j])
     case "mask":
       let hidden = config.causal && j > i
@@ -94,10 +93,10 @@ extension AppState {
     case "probs":
       let p = probs.slice(h)
       let visible = config.causal ? i + 1 : config.seqLen
-      let masked = matrix(head("masked", true, false), head: h)
+      let masked = matrix(TensorRef("masked", perHead: true), head: h)
       let row = (0..<config.seqLen).map { masked?[i, $0] ?? .nan }
       let scoresShown = config.causal ? "masked" : "scores"
-      out.mark(head(scoresShown, true, false), (0..<config.seqLen).map { i * config.seqLen + $0 })
+      out.mark(TensorRef(scoresShown, perHead: true), (0..<config.seqLen).map { i * config.seqLen + $0 })
       if j >= visible {
         out.value = 0
         out.formula = "probs[h\(h)][\(i),\(j)] = exp(−∞)/… = 0: position \(j) is masked for position \(i)"
@@ -116,8 +115,8 @@ extension AppState {
       let alias = ref.perHead ? "" : "attention[h\(hh)][\(i),\(jj)] = "
       out.formula = "attention\(ref.perHead ? "[h\(h)]" : "")[\(i),\(j)] = \(alias)probs[h\(hh)][\(i),:]·V[h\(hh)][:,\(jj)] = "
         + "\(dotTerms(pRow, vColumn)) = \(Format.number(out.value ?? .nan))"
-      out.mark(head("probs", true, false), (0..<config.seqLen).map { i * config.seqLen + $0 })
-      out.mark(head("V", true, false), (0..<config.seqLen).map { $0 * dk + jj })
+      out.mark(TensorRef("probs", perHead: true), (0..<config.seqLen).map { i * config.seqLen + $0 })
+      out.mark(TensorRef("V", perHead: true), (0..<config.seqLen).map { $0 * dk + jj })
     case "attn_out": out = linear("attn_out", input: ("attention", attention), layer: "o_linear", i, j)
     case "h1":
       out = sum("h1", config.residual ? [("x", x), ("attn_out", a["attn_out"])] : [("attn_out", a["attn_out"])], i, j)

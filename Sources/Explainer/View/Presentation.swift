@@ -7,8 +7,7 @@ import TinyTransformer
 extension AppState {
   /// `Q`, or `Q[h1]` for one head's part.
   func displayName(_ ref: TensorRef) -> String {
-    let base = isParameter(ref.name) ? ref.name : ref.name
-    return ref.perHead ? "\(base)[h\(selection.head)]" : base
+    ref.perHead ? "\(ref.name)[h\(selection.head)]" : ref.name
   }
 
   /// The title line of a tensor's heatmap: its name and how it is computed.

@@ -19,10 +19,16 @@ enum Screen {
     } else {
       let explanation = state.explanation()
       header(state, into: &canvas)
-      let proseEnd = prose(state, into: &canvas, top: 1)
-      let content = Rect(x: 0, y: proseEnd, width: width, height: height - proseEnd - footerHeight)
+      // Presenter mode gives the prose's rows and the key hint's to the numbers.
+      let proseEnd = state.presenter ? 1 : prose(state, into: &canvas, top: 1)
+      let footerRows = state.presenter ? footerHeight - 1 : footerHeight
+      let content = Rect(x: 0, y: proseEnd, width: width, height: height - proseEnd - footerRows)
       panels(state, explanation: explanation, into: &canvas, area: content)
-      footer(state, explanation: explanation, into: &canvas, top: height - footerHeight)
+      footer(state, explanation: explanation, into: &canvas, top: height - footerRows, hint: !state.presenter)
+      if state.presenter && theme.hasColor {
+        // High contrast for a projector: nothing dim (monochrome keeps dim, which carries magnitude there).
+        canvas.buffer.restyle(canvas.buffer.area) { $0.dim = false }
+      }
       if state.showsHelp {
         HelpOverlay(entries: KeyMap.help.map { ($0.keys, $0.meaning) }, shortEntries: KeyMap.help.map(\.short))
           .render(into: &canvas, area: canvas.buffer.area)
@@ -211,7 +217,7 @@ enum Screen {
 
   // MARK: Footer
 
-  static func footer(_ state: AppState, explanation: Explanation, into canvas: inout Canvas, top: Int) {
+  static func footer(_ state: AppState, explanation: Explanation, into canvas: inout Canvas, top: Int, hint: Bool) {
     let theme = canvas.theme
     let width = canvas.buffer.width
     let line = { (y: Int) in Rect(x: 1, y: y, width: width - 2, height: 1) }
@@ -238,8 +244,9 @@ enum Screen {
                    limit: line(top + 2))
     }
     // 4: the keys.
-    let hint = KeyMap.hints.first { theme.text($0).count <= width - 2 } ?? KeyMap.hints.last ?? ""
-    canvas.write(hint, x: 1, y: top + 3, style: theme.faint, limit: line(top + 3))
+    guard hint else { return }
+    let keys = KeyMap.hints.first { theme.text($0).count <= width - 2 } ?? KeyMap.hints.last ?? ""
+    canvas.write(keys, x: 1, y: top + 3, style: theme.faint, limit: line(top + 3))
   }
 
   /// `name[i,j] = value · ∂loss/∂name[i,j] = gradient` for the selection (an op's summary for the graph).

@@ -81,18 +81,16 @@ struct Theme: Sendable {
   var key: Style { Style(bold: true) }
 
   /// The cursor: reversed and bold over whatever the cell's colour is.
-  func cursor(_ style: Style) -> Style {
-    var s = style
-    s.reverse = true
-    s.bold = true
-    s.dim = false
-    return s
-  }
+  func cursor(_ style: Style) -> Style { emphasis(style, reverse: true) }
 
   /// An entry the selected value was computed from: underlined and bold.
-  func source(_ style: Style) -> Style {
+  func source(_ style: Style) -> Style { emphasis(style, underline: true) }
+
+  /// A style made to stand out: bold and never dim, with its colours kept.
+  private func emphasis(_ style: Style, reverse: Bool = false, underline: Bool = false) -> Style {
     var s = style
-    s.underline = true
+    s.reverse = s.reverse || reverse
+    s.underline = s.underline || underline
     s.bold = true
     s.dim = false
     return s
