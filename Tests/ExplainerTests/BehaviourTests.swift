@@ -298,6 +298,20 @@ struct BehaviourTests {
     #expect(Self.screen(app).contains("•"))
   }
 
+  @Test func aParameterEntryMarksWhatItFeeds() {
+    var app = Self.app(step: 2)  // Q[2,3]
+    Self.press(&app, .backTab, .backTab, .down)  // Wq[3,0]
+    let marked = app.state.explanation().sources
+    let t = app.state.config.seqLen, d = app.state.config.dModel
+    #expect(marked[TensorRef("Q")] == Set((0..<t).map { $0 * d + 3 }))
+    #expect(marked[TensorRef("q_linear.weight", gradient: true)] == [3 * d])
+    // An embedding row feeds every position holding its token.
+    let tokens = app.state.tokens
+    var embedding = Self.app()
+    Self.press(&embedding, .right)
+    #expect(embedding.state.explanation().sources[TensorRef("x")] == Set(tokens.indices.filter { tokens[$0] == tokens[0] }.map { $0 * d + 1 }))
+  }
+
   // MARK: Gradient check
 
   @Test func theLiveGradientCheckAgreesWithBackPropagation() throws {

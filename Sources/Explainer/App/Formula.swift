@@ -32,6 +32,7 @@ extension AppState {
     }
     if isParameter(ref.name) {
       if let m = matrix(ref.gradientRef) { out.mark(ref.gradientRef, [i * m.cols + j]) }
+      markUses(of: ref.name, i, j, in: &out)
       return out
     }
     let a = trace.activations
@@ -136,6 +137,30 @@ extension AppState {
     default: break
     }
     return out
+  }
+
+  /// The entries a parameter entry feeds directly: a Linear weight [j,k] or bias [j] feeds column j of the layer's
+  /// output; an embedding row feeds the rows of its token, a position row its position.
+  func markUses(of parameter: String, _ i: Int, _ j: Int, in out: inout Explanation) {
+    let (t, d) = (config.seqLen, config.dModel)
+    switch parameter {
+    case "embedding.weight":
+      let rows = tokens.indices.filter { tokens[$0] == i }
+      out.mark(TensorRef("embedded"), rows.map { $0 * d + j })
+      out.mark(TensorRef("x"), rows.map { $0 * d + j })
+    case "position.weight":
+      out.mark(TensorRef("x"), [i * d + j])
+    default:
+      let outputs = ["q_linear": "Q", "k_linear": "K", "v_linear": "V", "o_linear": "attn_out", "ffn1": "ffn_pre",
+                     "ffn2": "ffn_out", "output": "logits"]
+      let layer = String(parameter.prefix { $0 != "." })
+      guard let name = outputs[layer], let whole = matrix(TensorRef(name)) else { return }
+      let column = i  // row j of W and entry j of b make column j of the output
+      out.mark(TensorRef(name), (0..<t).map { $0 * whole.cols + column })
+      if ["Q", "K", "V"].contains(name), column / config.dK == selection.head {
+        out.mark(TensorRef(name, perHead: true), (0..<t).map { $0 * config.dK + column % config.dK })
+      }
+    }
   }
 
   /// `[i,j]`, or `[i]` for a vector.

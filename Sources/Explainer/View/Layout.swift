@@ -28,17 +28,24 @@ struct PageLayout {
 
   /// Lays out rows of panels (each already measured, `measure(spec, cell)` for a number-cell width) in `width`
   /// columns, with `viewHeight` rows visible: a row of heatmaps gets the roomy cell width when all of it fits
-  /// on one line, the narrow one otherwise. Lines of `fills` panels share the height below the lines above
+  /// on one line, the narrow one otherwise; a row that fits whole beside the previous one shares its line. Lines of `fills` panels share the height below the lines above
   /// them, so the selected parameter and its gradient stay on screen together.
   init(rows: [[PanelSpec]], width: Int, viewHeight: Int, measure: (PanelSpec, Int) -> PanelView) {
     var lines: [[PanelView]] = []
+    var line: [PanelView] = []
+    var x = 0
     for row in rows {
       var views = row.map { measure($0, Heatmap.cellWidths[0]) }
       if views.reduce(0, { $0 + $1.naturalWidth }) + PageLayout.gap * (views.count - 1) > width {
         views = row.map { measure($0, Heatmap.cellWidths[1]) }
       }
-      var line: [PanelView] = []
-      var x = 0
+      // A whole row that fits beside the line so far joins it (small blocks read left to right: x, W, b → Q).
+      let rowWidth = views.reduce(0) { $0 + $1.width } + PageLayout.gap * (views.count - 1)
+      if !line.isEmpty && x + rowWidth > width {
+        lines.append(line)
+        line = []
+        x = 0
+      }
       for view in views {
         if !line.isEmpty && x + view.width > width {
           lines.append(line)
@@ -48,8 +55,8 @@ struct PageLayout {
         line.append(view)
         x += view.width + PageLayout.gap
       }
-      if !line.isEmpty { lines.append(line) }
     }
+    if !line.isEmpty { lines.append(line) }
     var heights = lines.map { line in min(viewHeight, line.map(\.height).max() ?? 0) }
     if let firstFill = lines.firstIndex(where: { $0.contains { $0.fills } }) {
       let fillLines = lines.indices.filter { lines[$0].contains { $0.fills } }
