@@ -222,13 +222,14 @@ enum Screen {
     let width = canvas.buffer.width
     let line = { (y: Int) in Rect(x: 1, y: y, width: width - 2, height: 1) }
     // 1: the selected entry and its gradient.
-    var right = ""
-    if state.selection.tensor.perHead || state.stage == .scores || state.stage == .softmax || state.stage == .attention
-      || state.stage == .mask {
-      right = "head \(state.selection.head) of \(state.config.heads) ({ })"
+    let selected = theme.text(selectionLine(state))
+    let perHead = [.scores, .mask, .softmax, .attention].contains(state.stage) || state.selection.tensor.perHead
+    let right = theme.text("head \(state.selection.head) of \(state.config.heads) ({ })")
+    // The head's place goes first when the line is short: the numbers matter more.
+    if perHead && state.config.heads > 1 && selected.count + right.count + 4 <= width {
+      canvas.writeRight(right + " ", maxX: width, y: top, style: theme.faint)
     }
-    let rightStart = right.isEmpty ? width - 1 : canvas.writeRight(right + " ", maxX: width, y: top, style: theme.faint) - 1
-    canvas.write(selectionLine(state), x: 1, y: top, style: theme.title, limit: Rect(x: 1, y: top, width: rightStart - 1, height: 1))
+    canvas.write(clip(selected, width - 2, theme), x: 1, y: top, style: theme.title, limit: line(top))
     // 2: how it was computed, or (for a parameter) what t would do and the gradient check.
     let second = explanation.formula ?? state.gradientCheckSummary() ?? parameterHint(state)
     canvas.write(clip(second, width - 2, theme), x: 1, y: top + 1, limit: line(top + 1))
