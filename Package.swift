@@ -31,7 +31,8 @@ let package = Package(
       name: "TinyTransformerTests", dependencies: ["TinyTransformer", "TestSupport"],
       resources: [.copy("Goldens")]),
     .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TestSupport"]),
-    .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TestSupport"]),
+    .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TestSupport"], exclude: ["Snapshots"]),
+    .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Explainer", "_CNcurses"]),
     .testTarget(name: "QKVCommandsTests", dependencies: ["QKVCommands", "TestSupport"]),
   ]
 )

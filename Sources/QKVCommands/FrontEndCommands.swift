@@ -1,12 +1,151 @@
+import Foundation
+import Explainer
+import Lessons
+import Terminal
 import TinyTransformer
 
 /// The commands that show the block: the explainer, `render`, `lessons`, `check` — and where a session comes from.
 enum FrontEndCommands {
   static func run(_ command: Command, _ words: [String], _ output: Output) throws(CommandError) {
-    let args = try Arguments(words, for: command, valued: [], flags: [])
-    if args.flags.contains("--help") { output.out(command.helpText); return }
-    throw .input("qkv \(command.rawValue) is not built yet")
+    switch command {
+    case .lessons: try lessons(words, output)
+    case .check: try check(words, output)
+    case .render: try render(words, output)
+    default: try explain(words, output)
+    }
   }
+
+  // MARK: qkv (the explainer)
+
+  static func explain(_ words: [String], _ output: Output) throws(CommandError) {
+    let args = try Arguments(words, for: .explain, valued: ["--lesson", "--step", "--load", "--play"], flags: ["--present"])
+    if args.flags.contains("--help") { output.out(Command.explain.helpText); return }
+    try args.noPositional(for: .explain)
+    let opening = try open(args, for: .explain)
+    let capabilities: Capabilities
+    do throws(TerminalError) {
+      capabilities = try TerminalSession.check()
+    } catch {
+      throw .verbatim(error.description)
+    }
+    var app = ExplainerApp(lesson: opening.lesson, step: opening.step, capabilities: capabilities,
+                           parameters: opening.parameters, challengeEvaluator: evaluateChallenge)
+    let ending: TerminalSession.Ending
+    do throws(TerminalError) {
+      ending = try TerminalSession.run(&app, capabilities: capabilities)
+    } catch {
+      throw .verbatim(error.description)
+    }
+    if case .signal(let number) = ending { throw .exit(128 + number) }
+  }
+
+  /// Challenges are evaluated by the lessons module, with the lesson's words naming rows and columns.
+  static let evaluateChallenge: ChallengeEvaluator = { challenge, trace, parameters in
+    guard challenge.condition != nil else { return nil }
+    return challenge.isMet(trace: trace, parameters: parameters, vocabulary: nil)
+  }
+
+  /// What to open: a lesson and a step (0-based), and parameters when a session was loaded.
+  struct Opening {
+    var lesson: Lesson
+    var step: Int
+    var parameters: Parameters?
+  }
+
+  static func open(_ args: Arguments, for command: Command) throws(CommandError) -> Opening {
+    if args.values["--lesson"] != nil && args.values["--load"] != nil {
+      throw .usage(command: command, "give --lesson or --load, not both")
+    }
+    let step = (try args.integer("--step", in: 1...10_000, for: command) ?? 1) - 1
+    var opening: Opening
+    if let path = args.values["--load"] {
+      let session = try QKV.loadSession(path)
+      var lesson = ExplainerApp.tour(config: session.config)
+      lesson.title = "Session \(URL(fileURLWithPath: path).lastPathComponent)"
+      lesson.tokens = session.tokens
+      lesson.targets = session.targets
+      opening = Opening(lesson: lesson, step: step, parameters: session.parameters)
+    } else if let name = args.values["--lesson"] {
+      opening = Opening(lesson: try lesson(named: name), step: step)
+    } else {
+      opening = Opening(lesson: try firstLesson() ?? ExplainerApp.tour(), step: step)
+    }
+    let count = opening.lesson.steps.count
+    if opening.step >= count {
+      throw .input("\(opening.lesson.title) has \(count) steps; --step \(opening.step + 1) is past the last")
+    }
+    return opening
+  }
+
+  static func lesson(named name: String) throws(CommandError) -> Lesson {
+    do throws(LessonError) {
+      return try LessonLibrary.find(name)
+    } catch {
+      throw .input(error.description)
+    }
+  }
+
+  /// The first lesson of the library, or nil when there is no lessons folder.
+  static func firstLesson() throws(CommandError) -> Lesson? {
+    guard let directory = LessonLibrary.directory(), let first = LessonLibrary.files(in: directory).first else { return nil }
+    do throws(LessonError) {
+      return try Lesson.load(path: first.path)
+    } catch {
+      throw .input(error.description)
+    }
+  }
+
+  // MARK: qkv render
+
+  static func render(_ words: [String], _ output: Output) throws(CommandError) {
+    let args = try Arguments(words, for: .render, valued: ["--lesson", "--step", "--load", "--width", "--height"], flags: [])
+    if args.flags.contains("--help") { output.out(Command.render.helpText); return }
+    try args.noPositional(for: .render)
+    let width = try args.integer("--width", in: 1...1000, for: .render) ?? 100
+    let height = try args.integer("--height", in: 1...1000, for: .render) ?? 30
+    var opening = try open(args, for: .render)
+    if args.values["--lesson"] == nil && args.values["--load"] == nil { opening.lesson = ExplainerApp.tour() }
+    let app = ExplainerApp(lesson: opening.lesson, step: opening.step, capabilities: Capabilities(colors: .none, unicode: true),
+                           parameters: opening.parameters, challengeEvaluator: evaluateChallenge)
+    output.out(app.view(width: width, height: height).lines.joined(separator: "\n") + "\n")
+  }
+
+  // MARK: qkv lessons, qkv check
+
+  static func lessons(_ words: [String], _ output: Output) throws(CommandError) {
+    let args = try Arguments(words, for: .lessons, valued: [], flags: [])
+    if args.flags.contains("--help") { output.out(Command.lessons.helpText); return }
+    try args.noPositional(for: .lessons)
+    guard let directory = LessonLibrary.directory() else {
+      throw .input("no lessons folder found: set QKV_LESSONS or run qkv where lessons/ is")
+    }
+    var problems: [String] = []
+    for url in LessonLibrary.files(in: directory) {
+      let number = url.lastPathComponent.prefix { $0.isNumber }
+      do throws(LessonError) {
+        let lesson = try Lesson.load(path: url.path)
+        let steps = lesson.steps.count == 1 ? "1 step" : "\(lesson.steps.count) steps"
+        output.out("\(number.padding(toLength: 3, withPad: " ", startingAt: 0)) \(lesson.title) — \(url.lastPathComponent), \(steps)\n")
+      } catch {
+        problems.append(error.description)
+      }
+    }
+    if !problems.isEmpty { throw .verbatim(problems.joined(separator: "\n")) }
+  }
+
+  static func check(_ words: [String], _ output: Output) throws(CommandError) {
+    let args = try Arguments(words, for: .check, valued: [], flags: [])
+    if args.flags.contains("--help") { output.out(Command.check.helpText); return }
+    guard !args.positional.isEmpty else { throw .usage(command: .check, "name at least one lesson file") }
+    let problems = checkLessons(paths: args.positional)
+    if problems.isEmpty {
+      output.out("ok: \(args.positional.count == 1 ? args.positional[0] : "\(args.positional.count) paths") checked, no problems\n")
+      return
+    }
+    throw .verbatim(problems.joined(separator: "\n"))
+  }
+
+  // MARK: Sessions for export
 
   /// The session named by `--config`, `--lesson` or `--load` (exactly one when `required`).
   static func session(_ args: Arguments, for command: Command, required: Bool) throws(CommandError) -> Export.Session {
@@ -14,7 +153,11 @@ enum FrontEndCommands {
     if sources.count > 1 { throw .usage(command: command, "give one of \(sources.joined(separator: ", ")), not several") }
     if let path = args.values["--config"] { return Export.Session(config: try QKV.loadConfig(path)) }
     if let path = args.values["--load"] { return try QKV.loadSession(path) }
-    if args.values["--lesson"] != nil { throw .input("lessons are not built yet") }
+    if let name = args.values["--lesson"] {
+      let lesson = try lesson(named: name)
+      return Export.Session(config: lesson.config, tokens: lesson.tokens, targets: lesson.targets,
+                            parameters: Parameters(initializedFor: lesson.config))
+    }
     if required { throw .usage(command: command, "say which block: --config FILE, --lesson NAME or --load FILE") }
     return Export.Session(config: BlockConfig())
   }

@@ -20,8 +20,12 @@ public struct Output: Sendable {
 enum CommandError: Error {
   /// Wrong arguments for `command`; the message says what, the usage line how.
   case usage(command: Command, String)
-  /// A file or value that cannot be used; the message is the whole line shown.
+  /// A file or value that cannot be used; shown as `qkv: message`.
   case input(String)
+  /// A failure whose message is complete as it is (lines of `file:line: message`, a terminal problem); exit 1.
+  case verbatim(String)
+  /// Stop with this status and no message (e.g. 130 after Ctrl-C, the terminal already restored).
+  case exit(Int32)
 }
 
 /// Writes a file atomically: a temporary file beside it, flushed, then renamed over the target, so a failure

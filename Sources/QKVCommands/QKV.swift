@@ -32,6 +32,11 @@ public enum QKV {
       case .input(let message):
         output.err("qkv: \(message)\n")
         return 1
+      case .verbatim(let message):
+        output.err(message + "\n")
+        return 1
+      case .exit(let status):
+        return status
       }
     }
   }

@@ -1,0 +1,91 @@
+/// What a key asks for.
+enum Command: Hashable, Sendable {
+  case nextStep, previousStep
+  case move(dRow: Int, dColumn: Int)
+  case nextTensor, previousTensor
+  case nextHead, previousHead
+  case nudge(sign: Double)
+  case smallerNudge, largerNudge
+  case typeValue
+  case undo, reset
+  case sgdStep, run
+  case lowerLearningRate, raiseLearningRate
+  case toggleCausal, toggleScale, toggleResidual
+  case gradientCheck
+  case help
+  case quit
+}
+
+/// The keys: one table the dispatcher, the help overlay and the hint line all read.
+enum KeyMap {
+  /// One line of help: the keys as shown, what they do, and the commands they send.
+  struct Binding: Sendable {
+    let keys: String
+    let meaning: String
+    /// The keys and meaning in at most 11 and 13 characters, for help on a small screen.
+    let short: (keys: String, meaning: String)
+    let bindings: [(Key, Command)]
+
+    init(keys: String, meaning: String, short: (String, String), bindings: [(Key, Command)]) {
+      self.keys = keys
+      self.meaning = meaning
+      self.short = short
+      self.bindings = bindings
+    }
+  }
+
+  static func character(_ ch: Character, _ command: Command) -> (Key, Command) { (.character(ch), command) }
+
+  /// Every key of DESIGN.md, and the explainer's own.
+  static let help: [Binding] = [
+    Binding(keys: "n / space / PgDn", meaning: "next step", short: ("n space", "next step"),
+            bindings: [character("n", .nextStep), character(" ", .nextStep), (.pageDown, .nextStep)]),
+    Binding(keys: "p / PgUp", meaning: "previous step", short: ("p", "previous step"), bindings: [character("p", .previousStep), (.pageUp, .previousStep)]),
+    Binding(keys: "arrows / h j k l", meaning: "move the cursor in the tensor", short: ("arrows hjkl", "move cursor"), bindings: [
+      (.left, .move(dRow: 0, dColumn: -1)), (.down, .move(dRow: 1, dColumn: 0)), (.up, .move(dRow: -1, dColumn: 0)),
+      (.right, .move(dRow: 0, dColumn: 1)), character("h", .move(dRow: 0, dColumn: -1)),
+      character("j", .move(dRow: 1, dColumn: 0)), character("k", .move(dRow: -1, dColumn: 0)),
+      character("l", .move(dRow: 0, dColumn: 1)),
+    ]),
+    Binding(keys: "Tab / Shift-Tab", meaning: "select the next / previous tensor", short: ("Tab S-Tab", "next/prev"),
+            bindings: [(.tab, .nextTensor), (.backTab, .previousTensor)]),
+    Binding(keys: "{ / }", meaning: "previous / next attention head", short: ("{ }", "heads"),
+            bindings: [character("{", .previousHead), character("}", .nextHead)]),
+    Binding(keys: "+ / -", meaning: "nudge the selected parameter entry", short: ("+ -", "nudge entry"), bindings: [
+      character("+", .nudge(sign: 1)), character("-", .nudge(sign: -1)), character("_", .nudge(sign: -1)),
+    ]),
+    Binding(keys: "[ / ]", meaning: "smaller / larger nudge", short: ("[ ]", "nudge size"), bindings: [character("[", .smallerNudge), character("]", .largerNudge)]),
+    Binding(keys: "=", meaning: "type an exact value (Enter sets, Esc cancels)", short: ("=", "type a value"), bindings: [character("=", .typeValue)]),
+    Binding(keys: "u", meaning: "undo the last change", short: ("u", "undo"), bindings: [character("u", .undo)]),
+    Binding(keys: "0", meaning: "reset to the starting (seed's) parameters", short: ("0", "reset to seed"), bindings: [character("0", .reset)]),
+    Binding(keys: "t", meaning: "one SGD step: w ← w − lr·∂loss/∂w", short: ("t", "one SGD step"), bindings: [character("t", .sgdStep)]),
+    Binding(keys: "r", meaning: "run / pause training", short: ("r", "run/pause SGD"), bindings: [character("r", .run)]),
+    Binding(keys: "< / >", meaning: "lower / raise the learning rate", short: ("< >", "learning rate"), bindings: [
+      character("<", .lowerLearningRate), character(">", .raiseLearningRate),
+      character(",", .lowerLearningRate), character(".", .raiseLearningRate),
+    ]),
+    Binding(keys: "c", meaning: "causal mask on / off", short: ("c", "causal mask"), bindings: [character("c", .toggleCausal)]),
+    Binding(keys: "s", meaning: "√d_k scaling on / off", short: ("s", "√d_k scaling"), bindings: [character("s", .toggleScale)]),
+    Binding(keys: "R", meaning: "residual connections on / off", short: ("R", "residual"), bindings: [character("R", .toggleResidual)]),
+    Binding(keys: "g", meaning: "gradient check of the selected entry on / off", short: ("g", "grad check"), bindings: [character("g", .gradientCheck)]),
+    Binding(keys: "?", meaning: "this help (? or Esc closes it)", short: ("?", "this help"), bindings: [character("?", .help)]),
+    Binding(keys: "q / Ctrl-C", meaning: "quit", short: ("q Ctrl-C", "quit"), bindings: [character("q", .quit), (.control("c"), .quit)]),
+  ]
+
+  private static let table: [Key: Command] = {
+    var table: [Key: Command] = [:]
+    for binding in help { for (key, command) in binding.bindings { table[key] = command } }
+    return table
+  }()
+
+  /// The command a key sends, if any.
+  static func command(for key: Key) -> Command? { table[key] }
+
+  /// The one-line hint, shortest last: the first that fits the width is shown.
+  static let hints = [
+    "n/p step · Tab tensor · hjkl/arrows move · +/- nudge · = set · t SGD step · r run · u undo · ? help · q quit",
+    "n/p step · Tab tensor · hjkl move · +/- nudge · t step · r run · u undo · ? help · q quit",
+    "n/p step · Tab tensor · +/- nudge · t step · r run · ? help · q quit",
+    "n/p · Tab · +/- · t · r · ? help · q quit",
+  ]
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Numbers as the screen prints them: ASCII minus, `nan`, `∞`.
+enum Format {
+  private static let powers: [Double] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
+  /// `x` with a fixed number of decimals (0–8), e.g. `-0.31`; a negative that rounds to zero keeps its sign
+  /// (`-0.00`), so a tiny gradient still says which way it points.
+  static func fixed(_ x: Double, decimals: Int) -> String {
+    guard x.isFinite else { return nonFinite(x) }
+    let d = min(max(decimals, 0), powers.count - 1)
+    let scaled = (abs(x) * powers[d]).rounded()
+    guard scaled < 1e15 else { return String(format: "%.\(d)e", x) }
+    let whole = Int(scaled)
+    let p = Int(powers[d])
+    var text = String(whole / p)
+    if d > 0 {
+      let fraction = String(whole % p)
+      text += "." + String(repeating: "0", count: d - fraction.count) + fraction
+    }
+    return (x < 0 ? "-" : "") + text
+  }
+
+  /// About four significant digits, switching to an exponent for very small or large magnitudes:
+  /// `0.07123`, `-1.234`, `3.10e-05`.
+  static func number(_ x: Double) -> String {
+    guard x.isFinite else { return nonFinite(x) }
+    if x == 0 { return "0" }
+    let magnitude = abs(x)
+    if magnitude >= 1e-3 && magnitude < 1e5 {
+      let digitsBeforePoint = Int(log10(magnitude).rounded(.down)) + 1
+      var text = fixed(x, decimals: max(0, 4 - digitsBeforePoint))
+      // 0.1000 → 0.1, 2.500 → 2.5: trailing zeros say nothing here.
+      if text.contains(".") {
+        while text.last == "0" { text.removeLast() }
+        if text.last == "." { text.removeLast() }
+      }
+      return text
+    }
+    return String(format: "%.2e", x)
+  }
+
+  /// A signed change: `+0.0123` or `-0.0123`.
+  static func signed(_ x: Double) -> String { (x > 0 ? "+" : "") + number(x) }
+
+  /// A short value for products in formulas: two decimals, or `number` when that would show nothing.
+  static func term(_ x: Double) -> String {
+    let magnitude = abs(x)
+    return magnitude >= 0.005 && magnitude < 1e4 || x == 0 || !x.isFinite ? fixed(x, decimals: 2) : number(x)
+  }
+
+  static func nonFinite(_ x: Double) -> String { x.isNaN ? "nan" : (x > 0 ? "∞" : "-∞") }
+
+  /// The shape as `8×16` (a vector as `16`).
+  static func shape(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "×") }
+
+  /// `a` padded with spaces on the left to `width` characters (cut from the right when longer).
+  static func right(_ a: String, _ width: Int) -> String {
+    a.count >= width ? String(a.prefix(width)) : String(repeating: " ", count: width - a.count) + a
+  }
+
+  /// `a` padded with spaces on the right to `width` characters (cut when longer).
+  static func left(_ a: String, _ width: Int) -> String {
+    a.count >= width ? String(a.prefix(width)) : a + String(repeating: " ", count: width - a.count)
+  }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import TinyTransformer
+@testable import QKVCommands
+
+struct FrontEndCommandTests {
+  /// The repository's lessons folder (the tests run from anywhere).
+  static let lessonsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("lessons").path
+
+  @Test func lessonsListsAtLeastTen() {
+    let r = qkv("lessons")
+    #expect(r.status == 0, "\(r.err)")
+    let lines = r.out.split(separator: "\n")
+    #expect(lines.count >= 10)
+    #expect(lines.first?.hasPrefix("01 ") == true && lines.allSatisfy { $0.contains(".md, ") && $0.contains("step") })
+  }
+
+  @Test func checkPassesTheShippedLessonsAndReportsABrokenOne() throws {
+    let files = try FileManager.default.contentsOfDirectory(atPath: Self.lessonsFolder)
+      .filter { $0.hasSuffix(".md") && $0.first?.isNumber == true }.map { "\(Self.lessonsFolder)/\($0)" }
+    #expect(files.count >= 10)
+    let ok = QKV.main(["check"] + files, output: Captured().output)
+    #expect(ok == 0)
+
+    let dir = scratchFolder()
+    let original = try String(contentsOfFile: files.sorted()[2], encoding: .utf8)
+    // Corrupt one directive by hand: a stage that does not exist.
+    let lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let index = try #require(lines.firstIndex { $0.hasPrefix("stage:") })
+    var broken = lines
+    broken[index] = "stage: nowhere"
+    write(broken.joined(separator: "\n"), "\(dir)/03-broken.md")
+    let captured = Captured()
+    let status = QKV.main(["check", files[0], "\(dir)/03-broken.md"], output: captured.output)
+    #expect(status == 1)
+    #expect(captured.err.hasPrefix("\(dir)/03-broken.md:\(index + 1): "), "\(captured.err)")
+    #expect(captured.err.contains("nowhere"))
+    #expect(qkv("check").status == 2)
+  }
+
+  @Test func renderPrintsTheStepOfALesson() {
+    let r = qkv("render", "--lesson", "3", "--step", "2", "--width", "90", "--height", "26")
+    #expect(r.status == 0, "\(r.err)")
+    let lines = r.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+    #expect(lines.count == 26 && lines.allSatisfy { $0.count <= 90 })
+    #expect(r.out.contains("2/"))
+    #expect(qkv("render", "--lesson", "3", "--step", "99").status == 1)
+    #expect(qkv("render", "--step", "0").status == 2)
+    #expect(qkv("render", "--lesson", "no-such-lesson").err.contains("no such lesson"))
+  }
+
+  @Test func renderOfTheTourShowsTheBlock() {
+    let r = qkv("render", "--step", "3")
+    #expect(r.status == 0 && r.out.contains("Q") && r.out.contains("K") && r.out.contains("V"))
+  }
+
+  @Test func exportOfALessonUsesItsWords() throws {
+    let r = qkv("export", "--lesson", "1")
+    #expect(r.status == 0)
+    let doc = try JSON.parse(r.out)
+    #expect(doc["format"] == .string("qkv-export/1"))
+    #expect(doc["tokens"]?.array?.count == doc["config"]?["seq_len"]?.integer)
+  }
+
+  @Test func theExplainerNeedsATerminal() {
+    // Under `swift test` stdout is not a terminal (or stdin is not): the explainer refuses with a pointer to render.
+    let r = qkv()
+    #expect(r.status == 1)
+    #expect(r.err.contains("needs a terminal") && r.err.contains("qkv render"), "\(r.err)")
+  }
+}
