@@ -1,4 +1,5 @@
 import Foundation
+import _CKernels
 
 // The fused, numerically stable softmax and cross-entropy.
 
@@ -16,12 +17,7 @@ extension Graph {
       // p_j = exp(x_j − max x) / Σ_k exp(x_k − max x): subtracting the max keeps exp from overflowing.
       var peak = -Double.infinity
       for j in 0..<valid { peak = max(peak, x[j]) }
-      var total = 0.0
-      for j in 0..<valid {
-        let e = exp(x[j] - peak)
-        p[j] = e
-        total += e
-      }
+      let total = qkv_exp_sum(x, peak, p, valid)  // p_j = exp(x_j − max), vectorized; returns Σ p_j
       for j in 0..<valid { p[j] /= total }
       for j in valid..<cols { p[j] = 0 }
     }
@@ -57,12 +53,7 @@ extension Graph {
       let (x, p) = (nl.valueRow(i), probs + i * cols)
       var peak = -Double.infinity
       for j in 0..<cols { peak = max(peak, x[j]) }
-      var total = 0.0
-      for j in 0..<cols {
-        let e = exp(x[j] - peak)
-        p[j] = e
-        total += e
-      }
+      let total = qkv_exp_sum(x, peak, p, cols)
       for j in 0..<cols { p[j] /= total }
       // log-sum-exp: log Σ exp(x_j) = max + log Σ exp(x_j − max)
       loss += peak + log(total) - x[targets[i]]

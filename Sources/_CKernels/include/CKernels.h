@@ -17,8 +17,22 @@ void qkv_gemm(long m, long n, long k,
               double *c, long ldc, int accumulate,
               double *workspace);
 
+/// The same product computed by the calling thread and one helper thread together, C cut into at most `pieces`
+/// pieces (along its columns, or its rows when it is narrow) on micro-tile boundaries, so the result is exactly
+/// that of `qkv_gemm`. Each thread needs its own workspace of `qkv_gemm_workspace_count(m, n, k)` doubles. Falls
+/// back to `qkv_gemm` on the calling thread when the helper is busy with another product.
+void qkv_gemm_threaded(long m, long n, long k,
+                       const double *a, long lda, int trans_a,
+                       const double *b, long ldb, int trans_b,
+                       double *c, long ldc, int accumulate,
+                       long pieces, double *workspace0, double *workspace1);
+
 /// The number of doubles of workspace `qkv_gemm` needs for an m×n×k product (at most about 1.5 MB's worth).
 long qkv_gemm_workspace_count(long m, long n, long k);
+
+/// out[j] = exp(x[j] − shift) for j < n, and returns their sum (the numerator and denominator of a softmax row
+/// when `shift` is the row's max). Accurate to about 1 ulp; exp(−∞) = 0 exactly.
+double qkv_exp_sum(const double *x, double shift, double *out, long n);
 
 /// The kernel `qkv_gemm` uses on this CPU: "avx512", "avx2" or "generic".
 const char *qkv_gemm_kernel_name(void);
