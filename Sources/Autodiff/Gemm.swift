@@ -16,38 +16,106 @@ final class GemmWorkspace {
     return buffers[index].pointer.bindMemory(to: Double.self, capacity: buffers[index].count)
   }
 
-  deinit { for buffer in buffers { buffer.pointer.deallocate() } }
+  /// Room for the tasks handed to the helper thread (an array per call would allocate).
+  let tasks = UnsafeMutablePointer<qkv_gemm_task>.allocate(capacity: 4)
+
+  deinit {
+    for buffer in buffers { buffer.pointer.deallocate() }
+    tasks.deallocate()
+  }
 }
 
 extension Graph {
-  /// Multiply-adds per piece when a product is shared with a helper thread (see _CKernels/parallel.c): a piece
-  /// of 2¹⁸ takes ~6 µs on one core. Measured: smaller pieces gain nothing at T32 D64 (the operands must move
-  /// to the other core's cache), and products of two such pieces and up gain at T128 D256.
+  /// Products of at least two of these many multiply-adds are shared with a helper thread (see
+  /// _CKernels/parallel.c); 2¹⁸ take ~6 µs on one core. Measured: sharing smaller ones gains nothing at T32 D64
+  /// (the operands must move to the other core's cache first), sharing these gains at T128 D256.
   static let parallelPiece = 1 << 18
-  /// Products are cut into at most this many pieces, claimed one by one by the two threads.
-  static let maxPieces = 8
   /// Two threads when the machine has two cores (QKV_THREADS=1 keeps every product on the calling thread).
   static let gemmThreads = ProcessInfo.processInfo.environment["QKV_THREADS"] == "1"
     ? 1 : min(2, ProcessInfo.processInfo.activeProcessorCount)
 
-  /// C[m,n] (+)= op(A)·op(B): op(A) is [m,k] (A stored [k,m] when `transposeA`), op(B) is [k,n] (B stored [n,k]
-  /// when `transposeB`). With `accumulate` false, C is overwritten. All matrix products of the engine come here;
-  /// the blocked SIMD kernels are in _CKernels.
-  func gemm(
+  /// C[m,n] (+)= op(A)·op(B) as a kernel task: op(A) is [m,k] (A stored [k,m] when `transposeA`), op(B) is [k,n]
+  /// (B stored [n,k] when `transposeB`). With `accumulate` false, C is overwritten.
+  func product(
     _ m: Int, _ n: Int, _ k: Int,
     _ a: UnsafePointer<Double>, transposeA: Bool,
     _ b: UnsafePointer<Double>, transposeB: Bool,
     _ c: UnsafeMutablePointer<Double>, accumulate: Bool
-  ) {
-    let (lda, ldb) = (transposeA ? m : k, transposeB ? k : n)
-    let (ta, tb, acc): (Int32, Int32, Int32) = (transposeA ? 1 : 0, transposeB ? 1 : 0, accumulate ? 1 : 0)
-    let workspaceCount = qkv_gemm_workspace_count(m, n, k)
-    let pieces = Self.gemmThreads < 2 ? 1 : min(Self.maxPieces, m * n * k / Self.parallelPiece)
-    if pieces >= 2 {
-      qkv_gemm_threaded(m, n, k, a, lda, ta, b, ldb, tb, c, n, acc, pieces,
-                        gemmWorkspace.pointer(0, count: workspaceCount), gemmWorkspace.pointer(1, count: workspaceCount))
+  ) -> qkv_gemm_task {
+    qkv_gemm_task(m: m, n: n, k: k, a: a, lda: transposeA ? m : k, trans_a: transposeA ? 1 : 0,
+                  b: b, ldb: transposeB ? k : n, trans_b: transposeB ? 1 : 0, c: c, ldc: n,
+                  accumulate: accumulate ? 1 : 0)
+  }
+
+  /// Runs one product, shared with the helper thread when it is big. All matrix products of the engine come
+  /// here or to `gemmPair`; the blocked SIMD kernels are in _CKernels.
+  func gemm(_ task: qkv_gemm_task) {
+    if Self.gemmThreads >= 2, task.m * task.n * task.k >= 2 * Self.parallelPiece, let (left, right) = halves(task) {
+      run(left, right)
     } else {
-      qkv_gemm(m, n, k, a, lda, ta, b, ldb, tb, c, n, acc, gemmWorkspace.pointer(0, count: workspaceCount))
+      run(task)
     }
+  }
+
+  /// Runs two independent products (the two gradients of a matrix product), one per thread when both are big.
+  func gemmPair(_ first: qkv_gemm_task, _ second: qkv_gemm_task) {
+    let small = min(first.m * first.n * first.k, second.m * second.n * second.k) < Self.parallelPiece
+    if Self.gemmThreads < 2 || small {
+      gemm(first)
+      gemm(second)
+    } else if let (a, b) = halves(first), let (c, d) = halves(second) {
+      run4(a, b, c, d)
+    } else {
+      run(first, second)
+    }
+  }
+
+  private func run4(_ a: qkv_gemm_task, _ b: qkv_gemm_task, _ c: qkv_gemm_task, _ d: qkv_gemm_task) {
+    var count = 0
+    for t in [a, b, c, d] { count = max(count, qkv_gemm_workspace_count(t.m, t.n, t.k)) }
+    let workspace0 = gemmWorkspace.pointer(0, count: count)
+    let workspace1 = gemmWorkspace.pointer(1, count: count)
+    gemmWorkspace.tasks[0] = a
+    gemmWorkspace.tasks[1] = c
+    gemmWorkspace.tasks[2] = b
+    gemmWorkspace.tasks[3] = d
+    qkv_gemm_tasks(gemmWorkspace.tasks, 4, workspace0, workspace1)
+  }
+
+  /// A product cut in two along C's columns (or its rows, when it is narrow) on micro-tile boundaries; every
+  /// entry's sum runs in the same order as uncut, so the result does not depend on the number of threads.
+  private func halves(_ t: qkv_gemm_task) -> (qkv_gemm_task, qkv_gemm_task)? {
+    var (first, second) = (t, t)
+    let tileColumns = qkv_gemm_tile_columns()
+    if t.n >= 2 * tileColumns {
+      let cut = (t.n / 2 + tileColumns - 1) / tileColumns * tileColumns
+      (first.n, second.n) = (cut, t.n - cut)
+      second.b = t.b + (t.trans_b != 0 ? cut * t.ldb : cut)
+      second.c = t.c + cut
+    } else {
+      let tileRows = qkv_gemm_tile_rows()
+      let cut = (t.m / 2 + tileRows - 1) / tileRows * tileRows
+      guard cut < t.m else { return nil }
+      (first.m, second.m) = (cut, t.m - cut)
+      second.a = t.a + (t.trans_a != 0 ? cut : cut * t.lda)
+      second.c = t.c + cut * t.ldc
+    }
+    return (first, second)
+  }
+
+  /// Runs one task on this thread, or two shared with the helper, with workspaces big enough for either.
+  private func run(_ first: qkv_gemm_task, _ second: qkv_gemm_task? = nil) {
+    var count = qkv_gemm_workspace_count(first.m, first.n, first.k)
+    if let second { count = max(count, qkv_gemm_workspace_count(second.m, second.n, second.k)) }
+    let workspace0 = gemmWorkspace.pointer(0, count: count)
+    guard let second else {
+      let t = first
+      qkv_gemm(t.m, t.n, t.k, t.a, t.lda, t.trans_a, t.b, t.ldb, t.trans_b, t.c, t.ldc, t.accumulate, workspace0)
+      return
+    }
+    let workspace1 = gemmWorkspace.pointer(1, count: count)
+    gemmWorkspace.tasks[0] = first
+    gemmWorkspace.tasks[1] = second
+    qkv_gemm_tasks(gemmWorkspace.tasks, 2, workspace0, workspace1)
   }
 }

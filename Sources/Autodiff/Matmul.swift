@@ -9,8 +9,8 @@ extension Graph {
     let (k2, n) = transposeB ? (nb.cols, nb.rows) : (nb.rows, nb.cols)
     precondition(k == k2, "matmul: inner sizes \(k) and \(k2) differ (\(na.shape) · \(nb.shape))")
     let (v, out) = record(.matmul(a, b, transposeA: transposeA, transposeB: transposeB), rows: m, cols: n)
-    gemm(m, n, k, na.value.constBase, transposeA: transposeA, nb.value.constBase, transposeB: transposeB,
-         out.value.mutableBase, accumulate: false)
+    gemm(product(m, n, k, na.value.constBase, transposeA: transposeA, nb.value.constBase, transposeB: transposeB,
+                 out.value.mutableBase, accumulate: false))
     return v
   }
 
@@ -20,18 +20,22 @@ extension Graph {
     let (m, n) = (out.rows, out.cols)
     let k = transposeA ? na.rows : na.cols
     let dC = out.grad.constBase
-    let (A, B) = (na.value.constBase, nb.value.constBase)
+    let (A, B, dA, dB) = (na.value.constBase, nb.value.constBase, na.grad.mutableBase, nb.grad.mutableBase)
+    // A stored [k,m]: dA += op(B)·dCᵀ; else dA[m,k] += dC·op(B)ᵀ
     let addA = beginContribution(na)
-    if transposeA {  // A stored [k,m]: dA += op(B)·dCᵀ
-      gemm(k, m, n, B, transposeA: transposeB, dC, transposeB: true, na.grad.mutableBase, accumulate: addA)
-    } else {  // dA[m,k] += dC·op(B)ᵀ
-      gemm(m, k, n, dC, transposeA: false, B, transposeB: !transposeB, na.grad.mutableBase, accumulate: addA)
-    }
-    let addB = beginContribution(nb)  // after dA: in a·aᵀ, dB adds to what dA wrote
-    if transposeB {  // B stored [n,k]: dB += dCᵀ·op(A)
-      gemm(n, k, m, dC, transposeA: true, A, transposeB: transposeA, nb.grad.mutableBase, accumulate: addB)
-    } else {  // dB[k,n] += op(A)ᵀ·dC
-      gemm(k, n, m, A, transposeA: !transposeA, dC, transposeB: false, nb.grad.mutableBase, accumulate: addB)
+    let gradA = transposeA
+      ? product(k, m, n, B, transposeA: transposeB, dC, transposeB: true, dA, accumulate: addA)
+      : product(m, k, n, dC, transposeA: false, B, transposeB: !transposeB, dA, accumulate: addA)
+    // B stored [n,k]: dB += dCᵀ·op(A); else dB[k,n] += op(A)ᵀ·dC. (After dA's flag: in a·aᵀ, dB adds to dA.)
+    let addB = beginContribution(nb)
+    let gradB = transposeB
+      ? product(n, k, m, dC, transposeA: true, A, transposeB: transposeA, dB, accumulate: addB)
+      : product(k, n, m, A, transposeA: !transposeA, dC, transposeB: false, dB, accumulate: addB)
+    if na === nb {  // one buffer: the second product adds to the first's result, so one after the other
+      gemm(gradA)
+      gemm(gradB)
+    } else {
+      gemmPair(gradA, gradB)
     }
   }
 

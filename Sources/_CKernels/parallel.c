@@ -1,13 +1,14 @@
-// qkv_gemm_threaded: one product cut into pieces shared by the calling thread and one helper thread.
+// qkv_gemm_tasks: independent products (or pieces of one) shared by the calling thread and one helper thread.
 //
 // Handing work to a sleeping thread costs tens of µs on a virtual machine (a futex wake), more than a mid-size
-// product takes, so the helper spins for a while after each piece of work, waiting for the next one, and only
-// then sleeps. The pieces are claimed one at a time from a counter, so when another process holds one core the
-// other thread does more of them rather than the product waiting for a slow half.
+// product takes, so the helper spins for a while after each job, waiting for the next one, and only then
+// sleeps. The tasks are claimed one at a time from a counter, so whichever thread is free takes the next.
 #include "CKernels.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #if defined(__x86_64__)
 #define CPU_RELAX() __builtin_ia32_pause()
@@ -19,43 +20,49 @@
 
 // How long the helper spins before it sleeps: ~1 ms (a pause is some tens of cycles).
 #define SPIN_LIMIT 40000
-#define MAX_PIECES 8
+// A spinning thread yields the core this often, so that on a busy machine the thread it waits for (or another
+// process) can run: spinning against a thread that has no core to run on would otherwise last a whole time slice.
+#define YIELD_EVERY 64
 
-typedef struct {
-  long m, n, k, lda, ldb, ldc;
-  const double *a, *b;
-  double *c;
-  int trans_a, trans_b, accumulate, along_columns;
-  long piece_length, length, pieces;
-  double *workspaces[2];
-} job_t;
+static void relax(long spins) {
+  if (spins % YIELD_EVERY == YIELD_EVERY - 1) {
+    sched_yield();
+  } else {
+    CPU_RELAX();
+  }
+}
+#define MAX_TASKS 8
 
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;  // one product at a time uses the helper
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;  // one caller at a time uses the helper
 static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static int helper_started;
-static job_t job;
+static qkv_gemm_task tasks[MAX_TASKS];
+static long task_count;
+static double *workspaces[2];
 static atomic_long job_number;   // bumped to hand the helper a new job
 static atomic_long done_number;  // the last job the helper finished its share of
-static atomic_long next_piece;
+static atomic_long next_task;
 static atomic_int sleeping;
+// When the helper finishes its share much later than the caller finishes its own, the cores are busy with other
+// work (or the helper was preempted holding a task): sharing then costs more than it saves, so the next products
+// run on the calling thread alone for a while before sharing is tried again: 8 products at first, twice as many
+// each time sharing is late again, up to 256, back to 8 once it pays.
+static long backoff, backoff_length = 8;  // guarded by pool_lock
 
-static void run_pieces(int thread) {
-  for (;;) {
-    long piece = atomic_fetch_add(&next_piece, 1);
-    if (piece >= job.pieces) return;
-    long start = piece * job.piece_length;
-    long size = job.length - start < job.piece_length ? job.length - start : job.piece_length;
-    if (job.along_columns) {  // columns start..<start+size of B (stored rows when transposed) and of C
-      const double *b = job.b + (job.trans_b ? start * job.ldb : start);
-      qkv_gemm(job.m, size, job.k, job.a, job.lda, job.trans_a, b, job.ldb, job.trans_b, job.c + start, job.ldc,
-               job.accumulate, job.workspaces[thread]);
-    } else {  // rows start..<start+size of A (stored columns when transposed) and of C
-      const double *a = job.a + (job.trans_a ? start : start * job.lda);
-      qkv_gemm(size, job.n, job.k, a, job.lda, job.trans_a, job.b, job.ldb, job.trans_b, job.c + start * job.ldc,
-               job.ldc, job.accumulate, job.workspaces[thread]);
-    }
-  }
+static double seconds_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void run_task(const qkv_gemm_task *t, double *workspace) {
+  qkv_gemm(t->m, t->n, t->k, t->a, t->lda, t->trans_a, t->b, t->ldb, t->trans_b, t->c, t->ldc, t->accumulate,
+           workspace);
+}
+
+static void run_tasks(int thread) {
+  for (long i; (i = atomic_fetch_add(&next_task, 1)) < task_count;) run_task(&tasks[i], workspaces[thread]);
 }
 
 static void *helper(void *unused) {
@@ -64,7 +71,7 @@ static void *helper(void *unused) {
   for (;;) {
     for (long spins = 0; atomic_load(&job_number) == seen; ++spins) {
       if (spins < SPIN_LIMIT) {
-        CPU_RELAX();
+        relax(spins);
         continue;
       }
       // Sleep until woken. `sleeping` is set before job_number is read again and the caller bumps job_number
@@ -76,7 +83,7 @@ static void *helper(void *unused) {
       pthread_mutex_unlock(&sleep_lock);
     }
     seen = atomic_load(&job_number);
-    run_pieces(1);
+    run_tasks(1);
     atomic_store(&done_number, seen);
   }
   return 0;
@@ -91,29 +98,26 @@ static int start_helper(void) {
   return 1;
 }
 
-void qkv_gemm_threaded(long m, long n, long k, const double *a, long lda, int trans_a, const double *b, long ldb,
-                       int trans_b, double *c, long ldc, int accumulate, long pieces, double *workspace0,
-                       double *workspace1) {
-  // Pieces end on micro-tile boundaries; every entry of C is summed in the same order as by qkv_gemm alone.
-  long tile_rows = qkv_gemm_tile_rows(), tile_columns = qkv_gemm_tile_columns();
-  int along_columns = n >= 2 * tile_columns;
-  long length = along_columns ? n : m, tile = along_columns ? tile_columns : tile_rows;
-  long tiles = (length + tile - 1) / tile;
-  if (pieces > tiles) pieces = tiles;
-  if (pieces > MAX_PIECES) pieces = MAX_PIECES;
-  if (pieces < 2 || pthread_mutex_trylock(&pool_lock) != 0) {  // too small, or another product has the helper
-    qkv_gemm(m, n, k, a, lda, trans_a, b, ldb, trans_b, c, ldc, accumulate, workspace0);
+static void run_here(const qkv_gemm_task *list, long count, double *workspace) {
+  for (long i = 0; i < count; ++i) run_task(&list[i], workspace);
+}
+
+void qkv_gemm_tasks(const qkv_gemm_task *list, long count, double *workspace0, double *workspace1) {
+  if (count < 2 || count > MAX_TASKS || pthread_mutex_trylock(&pool_lock) != 0) {
+    run_here(list, count, workspace0);  // one task, or another caller has the helper
     return;
   }
-  if (!start_helper()) {
+  if (backoff > 0 || !start_helper()) {
+    if (backoff > 0) --backoff;
     pthread_mutex_unlock(&pool_lock);
-    qkv_gemm(m, n, k, a, lda, trans_a, b, ldb, trans_b, c, ldc, accumulate, workspace0);
+    run_here(list, count, workspace0);
     return;
   }
-  long piece_tiles = (tiles + pieces - 1) / pieces;
-  job = (job_t){m, n, k, lda, ldb, ldc, a, b, c, trans_a, trans_b, accumulate, along_columns,
-                piece_tiles * tile, length, (tiles + piece_tiles - 1) / piece_tiles, {workspace0, workspace1}};
-  atomic_store(&next_piece, 0);
+  for (long i = 0; i < count; ++i) tasks[i] = list[i];
+  task_count = count;
+  workspaces[0] = workspace0;
+  workspaces[1] = workspace1;
+  atomic_store(&next_task, 0);
   long number = atomic_load(&job_number) + 1;
   atomic_store(&job_number, number);
   if (atomic_load(&sleeping)) {
@@ -121,7 +125,15 @@ void qkv_gemm_threaded(long m, long n, long k, const double *a, long lda, int tr
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&sleep_lock);
   }
-  run_pieces(0);
-  while (atomic_load(&done_number) != number) CPU_RELAX();
+  double start = seconds_now();
+  run_tasks(0);  // the caller takes tasks too, and all of them if the helper does not get a core in time
+  double own = seconds_now() - start;
+  for (long spins = 0; atomic_load(&done_number) != number; ++spins) relax(spins);
+  if (seconds_now() - start > 2 * own + 20e-6) {
+    backoff = backoff_length;
+    backoff_length = backoff_length < 256 ? 2 * backoff_length : 256;
+  } else {
+    backoff_length = 8;
+  }
   pthread_mutex_unlock(&pool_lock);
 }

@@ -17,15 +17,24 @@ void qkv_gemm(long m, long n, long k,
               double *c, long ldc, int accumulate,
               double *workspace);
 
-/// The same product computed by the calling thread and one helper thread together, C cut into at most `pieces`
-/// pieces (along its columns, or its rows when it is narrow) on micro-tile boundaries, so the result is exactly
-/// that of `qkv_gemm`. Each thread needs its own workspace of `qkv_gemm_workspace_count(m, n, k)` doubles. Falls
-/// back to `qkv_gemm` on the calling thread when the helper is busy with another product.
-void qkv_gemm_threaded(long m, long n, long k,
-                       const double *a, long lda, int trans_a,
-                       const double *b, long ldb, int trans_b,
-                       double *c, long ldc, int accumulate,
-                       long pieces, double *workspace0, double *workspace1);
+/// One product for `qkv_gemm_tasks`: the arguments of `qkv_gemm` but the workspace.
+typedef struct {
+  long m, n, k;
+  const double *a;
+  long lda;
+  int trans_a;
+  const double *b;
+  long ldb;
+  int trans_b;
+  double *c;
+  long ldc;
+  int accumulate;
+} qkv_gemm_task;
+
+/// Runs up to 8 products on the calling thread and one helper thread together; returns when all are done. The
+/// tasks must write disjoint parts of memory. Each thread needs a workspace big enough for any of the tasks.
+/// Runs everything on the calling thread when the helper is busy with another caller.
+void qkv_gemm_tasks(const qkv_gemm_task *tasks, long count, double *workspace0, double *workspace1);
 
 /// The number of doubles of workspace `qkv_gemm` needs for an m×n×k product (at most about 1.5 MB's worth).
 long qkv_gemm_workspace_count(long m, long n, long k);
