@@ -98,6 +98,22 @@ private extension Classroom {
     #expect(room.picker == nil && room.state.lesson.number == 5)
   }
 
+  /// Each lesson's first screen as `qkv --lesson N` opens it (monochrome, 80×24), and the picker.
+  @Test func eachLessonsFirstScreenMatchesItsSnapshot() throws {
+    let lessons = try library()
+    for lesson in lessons {
+      var room = Classroom(lesson: lesson, library: lessons, capabilities: Capabilities(colors: .none),
+                           challengeEvaluator: evaluator)
+      _ = room.update(.resize(width: 80, height: 24))
+      let name = Progress.key(of: lesson) ?? lesson.title
+      expectSnapshot(room.view(width: 80, height: 24).lines, named: "lesson-\(name)-80x24")
+    }
+    var room = Classroom(lesson: lessons[0], library: lessons, capabilities: Capabilities(colors: .none),
+                         challengeEvaluator: evaluator, progress: Progress(lessons: ["01-tokens": .init(step: 3, reached: 4, met: ["3.0"])]))
+    room.press(.character("L"), .character("j"))
+    expectSnapshot(room.view(width: 100, height: 30).lines, named: "classroom-picker-100x30")
+  }
+
   @Test func progressIsRecordedAndSavedAsTheStudentGoes() throws {
     let lessons = try library()
     try withTemporaryFolder { folder in
