@@ -19,7 +19,7 @@ public struct Classroom: Program, Sendable {
   let evaluateChallenge: ChallengeEvaluator?
   /// The picker's highlighted row while it is open.
   public private(set) var picker: Int?
-  /// Presenter mode: prose and the key hint hidden, high contrast, for a projector.
+  /// Presenter mode (the explainer's `presenter`): for a projector, as `Screen` draws it.
   public private(set) var presenting: Bool
   /// The demo being replayed, if any.
   private(set) var player: DemoPlayer?
@@ -34,7 +34,7 @@ public struct Classroom: Program, Sendable {
     self.progress = progress
     self.store = store
     evaluateChallenge = challengeEvaluator
-    presenting = presenting
+    self.presenting = presenting
     state.presenter = presenting
     player = script.map { DemoPlayer(script: $0) }
     record(save: false)
@@ -117,9 +117,9 @@ public struct Classroom: Program, Sendable {
     return .none
   }
 
-  /// Opens a lesson at the step its progress remembers (the first step when new).
-  mutating func open(_ lesson: Lesson) {
-    let step = Progress.key(of: lesson).flatMap { progress.lessons[$0]?.step } ?? 0
+  /// Opens a lesson at `step`, by default the one its progress remembers (the first step when new).
+  mutating func open(_ lesson: Lesson, step: Int? = nil) {
+    let step = step ?? Progress.key(of: lesson).flatMap { progress.lessons[$0]?.step } ?? 0
     let size = state.terminalSize
     state = AppState(lesson: lesson, step: step, parameters: nil, challengeEvaluator: evaluateChallenge)
     state.terminalSize = size
@@ -207,7 +207,8 @@ public struct Classroom: Program, Sendable {
         state.notice = AppState.Notice(text: text, isError: false)
       case .lesson(let name):
         if let lesson = library.first(where: { DemoPlayer.names(name, $0) }) {
-          open(lesson)
+          // A demo is the same on every machine: its lessons open at their first step.
+          open(lesson, step: 0)
         } else {
           state.notice = AppState.Notice(text: "The demo asks for lesson \"\(name)\", which is not in the library.", isError: true)
         }

@@ -1,19 +1,5 @@
 import Foundation
-
-/// A problem in a demo script, as `file:line: message`.
-public struct DemoScriptError: Error, Equatable, CustomStringConvertible {
-  public let file: String
-  public let line: Int
-  public let message: String
-
-  public init(file: String, line: Int, message: String) {
-    self.file = file
-    self.line = line
-    self.message = message
-  }
-
-  public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
-}
+import Lessons
 
 /// A scripted demonstration for `qkv --play FILE`: keys with pauses, replayed hands-free.
 ///
@@ -42,27 +28,27 @@ public struct DemoScript: Equatable, Sendable {
   static let longestPause = 3600.0
 
   /// Reads and parses a script file.
-  public static func load(path: String) throws(DemoScriptError) -> DemoScript {
+  public static func load(path: String) throws(LessonError) -> DemoScript {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw DemoScriptError(file: path, line: 0, message: "cannot read the file")
+      throw LessonError(file: path, line: 0, message: "cannot read the file")
     }
     guard let text = String(data: data, encoding: .utf8) else {
-      throw DemoScriptError(file: path, line: 0, message: "not UTF-8 text")
+      throw LessonError(file: path, line: 0, message: "not UTF-8 text")
     }
     return try parse(text, file: path)
   }
 
   /// Parses the text of a script; `file` names it in errors.
-  public static func parse(_ text: String, file: String) throws(DemoScriptError) -> DemoScript {
+  public static func parse(_ text: String, file: String) throws(LessonError) -> DemoScript {
     var actions: [Action] = []
     let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
     for (index, raw) in lines.enumerated() {
       let line = raw.trimmingCharacters(in: .whitespaces)
       if line.isEmpty || line.hasPrefix("#") { continue }
-      func fail(_ message: String) -> DemoScriptError { DemoScriptError(file: file, line: index + 1, message: message) }
+      func fail(_ message: String) -> LessonError { LessonError(file: file, line: index + 1, message: message) }
       let command = String(line.prefix { !$0.isWhitespace })
       let rest = line.dropFirst(command.count).trimmingCharacters(in: .whitespaces)
-      func seconds() throws(DemoScriptError) -> Double {
+      func seconds() throws(LessonError) -> Double {
         guard let value = Double(rest), value.isFinite, value >= 0, value <= longestPause else {
           throw fail("\(command) needs a number of seconds from 0 to \(Int(longestPause)), found \"\(rest)\"")
         }

@@ -261,14 +261,20 @@ private struct ExpressionParser {
     guard current == .end else { throw ExpressionError("unexpected \(current.shown) after a complete expression") }
   }
 
-  mutating func condition() throws(ExpressionError) -> [Comparison] {
-    var out = [try comparison()]
-    while current == .name("and") {
+  /// One or more items with `separator` between them, filling the line.
+  private mutating func items<T>(separatedBy separator: Lexeme,
+                                 _ item: (inout ExpressionParser) throws(ExpressionError) -> T) throws(ExpressionError) -> [T] {
+    var out = [try item(&self)]
+    while current == separator {
       advance()
-      out.append(try comparison())
+      out.append(try item(&self))
     }
     try expectEnd()
     return out
+  }
+
+  mutating func condition() throws(ExpressionError) -> [Comparison] {
+    try items(separatedBy: .name("and")) { parser throws(ExpressionError) in try parser.comparison() }
   }
 
   private mutating func comparison() throws(ExpressionError) -> Comparison {
@@ -398,13 +404,7 @@ private struct ExpressionParser {
   }
 
   mutating func solution() throws(ExpressionError) -> [SolutionAction] {
-    var out = [try action()]
-    while current == .symbol(",") {
-      advance()
-      out.append(try action())
-    }
-    try expectEnd()
-    return out
+    try items(separatedBy: .symbol(",")) { parser throws(ExpressionError) in try parser.action() }
   }
 
   private mutating func action() throws(ExpressionError) -> SolutionAction {

@@ -1,5 +1,5 @@
-/// A problem in a lesson file, reported as `file:line: message` (just `file: message` when it concerns the whole
-/// file, line 0).
+/// A problem in a lesson file (or a demo script), reported as `file:line: message` (just `file: message` when it
+/// concerns the whole file, line 0).
 public struct LessonError: Error, Equatable, CustomStringConvertible {
   public let file: String
   /// 1-based; 0 when no one line is to blame (an unreadable file).
