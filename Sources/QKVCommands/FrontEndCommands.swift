@@ -163,6 +163,6 @@ enum FrontEndCommands {
   }
 
   static func benchUI(config: BlockConfig, seconds: Double, _ output: Output) throws(CommandError) {
-    throw .input("qkv bench --ui is not built yet")
+    UIBench.run(config: config, seconds: seconds, output)
   }
 }
