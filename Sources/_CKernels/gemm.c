@@ -6,6 +6,8 @@
 #include <string.h>
 
 #define KC 256
+// Products of at most this many multiply-adds (that fit one block) skip packing where they can.
+#define SMALL_PRODUCT (1L << 18)
 
 #if defined(__x86_64__)
 #define GEMM_NAME gemm_avx512

@@ -87,6 +87,28 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_b)(long kc, long nc, const dou
   }
 }
 
+/// Writes (or adds) the MR×NR tile `acc` into C; only mr rows and nr columns of it when the tile is at an edge.
+GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME, _store)(
+    VEC acc[MR][NV], double *restrict c, long ldc, long mr, long nr, int overwrite) {
+  if (mr == MR && nr == NR) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; ++i)
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v) {
+        UVEC *dst = (UVEC *)(c + i * ldc + v * VW);
+        *dst = overwrite ? acc[i][v] : *dst + acc[i][v];
+      }
+  } else {
+    double tile[MR * NR];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; ++i)
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v) *(UVEC *)(tile + i * NR + v * VW) = acc[i][v];
+    for (long i = 0; i < mr; ++i)
+      for (long j = 0; j < nr; ++j) c[i * ldc + j] = overwrite ? tile[i * NR + j] : c[i * ldc + j] + tile[i * NR + j];
+  }
+}
+
 /// C[0..<mr, 0..<nr] (+)= Σ_p pa[p·MR + i]·pb[p·NR + j]: the MR×NR tile lives in MR·NV vector registers.
 GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME, _kernel)(
     long kc, const double *restrict pa, const double *restrict pb, double *restrict c, long ldc, long mr, long nr,
@@ -107,22 +129,58 @@ GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME
       for (int v = 0; v < NV; ++v) acc[i][v] += ai * bv[v];
     }
   }
-  if (mr == MR && nr == NR) {
+  GEMM_CAT(GEMM_NAME, _store)(acc, c, ldc, mr, nr, overwrite);
+}
+
+/// The same tile for small products, read in place: row i of op(A) at a + i·a_rs, entry p at a step of a_ks
+/// (rows past mr repeat the last one; their results are not stored), and row p of op(B) at b + p·b_ks. Small
+/// products spend more time packing than multiplying, so they skip packing wherever the layout allows.
+GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME, _kernel_direct)(
+    long kc, const double *a, long a_rs, long a_ks, const double *b, long b_ks, double *restrict c, long ldc,
+    long mr, long nr, int overwrite) {
+  const double *row[MR];
 #pragma clang loop unroll(full)
-    for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < MR; ++i) row[i] = a + (i < mr ? i : mr - 1) * a_rs;
+  VEC acc[MR][NV];
 #pragma clang loop unroll(full)
-      for (int v = 0; v < NV; ++v) {
-        UVEC *dst = (UVEC *)(c + i * ldc + v * VW);
-        *dst = overwrite ? acc[i][v] : *dst + acc[i][v];
-      }
-  } else {
-    double tile[MR * NR];
+  for (int i = 0; i < MR; ++i)
 #pragma clang loop unroll(full)
-    for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = (VEC){0};
+  for (long p = 0; p < kc; ++p) {
+    VEC bv[NV];
 #pragma clang loop unroll(full)
-      for (int v = 0; v < NV; ++v) *(UVEC *)(tile + i * NR + v * VW) = acc[i][v];
-    for (long i = 0; i < mr; ++i)
-      for (long j = 0; j < nr; ++j) c[i * ldc + j] = overwrite ? tile[i * NR + j] : c[i * ldc + j] + tile[i * NR + j];
+    for (int v = 0; v < NV; ++v) bv[v] = *(const UVEC *)(b + p * b_ks + v * VW);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; ++i) {
+      double ai = row[i][p * a_ks];
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v) acc[i][v] += ai * bv[v];
+    }
+  }
+  GEMM_CAT(GEMM_NAME, _store)(acc, c, ldc, mr, nr, overwrite);
+}
+
+/// A product small enough for one block (k ≤ KC, op(A) within MC rows, op(B) within NC columns): A is read in
+/// place, B too when it is stored [k,n] and the tile is full width; otherwise one B panel at a time is packed.
+GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _small)(long m, long n, long k, const double *a, long lda, int trans_a,
+                                                    const double *b, long ldb, int trans_b, double *c, long ldc,
+                                                    int accumulate, double *workspace) {
+  long a_rs = trans_a ? 1 : lda, a_ks = trans_a ? lda : 1;
+  for (long jr = 0; jr < n; jr += NR) {
+    long nr = n - jr < NR ? n - jr : NR;
+    const double *panel = workspace;
+    long b_ks = NR;
+    if (!trans_b && nr == NR) {
+      panel = b + jr;
+      b_ks = ldb;
+    } else {
+      GEMM_CAT(GEMM_NAME, _pack_b)(k, nr, trans_b ? b + jr * ldb : b + jr, ldb, trans_b, workspace);
+    }
+    for (long ir = 0; ir < m; ir += MR) {
+      long mr = m - ir < MR ? m - ir : MR;
+      GEMM_CAT(GEMM_NAME, _kernel_direct)(k, a + ir * a_rs, a_rs, a_ks, panel, b_ks, c + ir * ldc + jr, ldc, mr, nr,
+                                          !accumulate);
+    }
   }
 }
 
@@ -141,6 +199,10 @@ static long GEMM_CAT(GEMM_NAME, _workspace_count)(long m, long n, long k) {
 
 GEMM_TARGET static void GEMM_NAME(long m, long n, long k, const double *a, long lda, int trans_a, const double *b,
                                   long ldb, int trans_b, double *c, long ldc, int accumulate, double *workspace) {
+  if (k <= KC && m <= MC && n <= NC && m * n * k <= SMALL_PRODUCT) {
+    GEMM_CAT(GEMM_NAME, _small)(m, n, k, a, lda, trans_a, b, ldb, trans_b, c, ldc, accumulate, workspace);
+    return;
+  }
   double *pa = workspace, *pb = workspace + GEMM_CAT(GEMM_NAME, _packed_a_count)(m, k);
   for (long jc = 0; jc < n; jc += NC) {
     long nc = n - jc < NC ? n - jc : NC;
