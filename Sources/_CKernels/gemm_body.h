@@ -28,6 +28,45 @@ GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME
 }
 #define copy_row GEMM_CAT(GEMM_NAME, _copy_row)
 
+/// dst[i·dst_stride + r] = src[r·ld + i] for r, i < VW: a VW×VW block transposed in registers. Packing a
+/// transposed operand one number at a time costs several cycles each (VW rows 2ᵏ doubles apart also collide in
+/// the L1 cache); whole rows loaded and shuffled cost a fraction of that.
+GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME, _transpose)(
+    const double *src, long ld, double *dst, long dst_stride) {
+  VEC r[VW], col[VW];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < VW; ++i) r[i] = *(const UVEC *)(src + i * ld);
+#if VW == 8
+  VEC t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {  // pairs: [a0 b0 a2 b2 a4 b4 a6 b6], [a1 b1 a3 b3 …]
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 2, 10, 4, 12, 6, 14);
+    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 1, 9, 3, 11, 5, 13, 7, 15);
+  }
+  for (int i = 0; i < 8; i += 4) {  // quads: columns 0 and 4, 1 and 5, 2 and 6, 3 and 7 of four rows
+    u[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[i + 1] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[i + 2] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  for (int i = 0; i < 4; ++i) {  // halves of eight rows
+    col[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    col[i + 4] = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+#elif VW == 4
+  VEC t0 = __builtin_shufflevector(r[0], r[1], 0, 4, 2, 6), t1 = __builtin_shufflevector(r[0], r[1], 1, 5, 3, 7);
+  VEC t2 = __builtin_shufflevector(r[2], r[3], 0, 4, 2, 6), t3 = __builtin_shufflevector(r[2], r[3], 1, 5, 3, 7);
+  col[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+  col[1] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+  col[2] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+  col[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+#else
+  col[0] = __builtin_shufflevector(r[0], r[1], 0, 2);
+  col[1] = __builtin_shufflevector(r[0], r[1], 1, 3);
+#endif
+#pragma clang loop unroll(full)
+  for (int i = 0; i < VW; ++i) *(UVEC *)(dst + i * dst_stride) = col[i];
+}
+
 /// Rows ic..<ic+mc, columns pc..<pc+kc of op(A), as MR-row panels: panel r holds pa[r·MR·kc + p·MR + i].
 /// Rows past m are zero, so the kernel always computes a full tile.
 GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_a)(long mc, long kc, const double *a, long lda, int trans_a,
@@ -45,6 +84,13 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_a)(long mc, long kc, const dou
           for (long i = rows; i < MR; ++i) panel[p * MR + i] = 0;
         }
       }
+    } else if (rows == MR && MR % VW == 0) {  // A stored [m,k], a full panel: VW×VW blocks transposed
+      const double *src = a + ir * lda;
+      long p = 0;
+      for (; p + VW <= kc; p += VW)
+        for (int i = 0; i < MR; i += VW) GEMM_CAT(GEMM_NAME, _transpose)(src + i * lda + p, lda, panel + p * MR + i, MR);
+      for (; p < kc; ++p)
+        for (int i = 0; i < MR; ++i) panel[p * MR + i] = src[i * lda + p];
     } else {  // A stored [m,k]: MR rows read side by side, so the stores are contiguous (a strided store
               // loop would vectorize into scatters, which are slow)
       const double *src[MR];
@@ -61,10 +107,27 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_a)(long mc, long kc, const dou
 /// Rows pc..<pc+kc, columns jc..<jc+nc of op(B), as NR-column panels: panel c holds pb[c·NR·kc + p·NR + j].
 GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_b)(long kc, long nc, const double *b, long ldb, int trans_b,
                                                      double *restrict pb) {
-  for (long jr = 0; jr < nc; jr += NR) {
+  long full = trans_b ? 0 : nc / NR * NR;
+  // B stored [k,n]: the full panels are filled row by row of B, so B is read in order (a panel at a time would
+  // read it in NR-wide strips, which the prefetcher serves worse).
+  for (long p = 0; p < kc; ++p) {
+    const double *src = b + p * ldb;
+    for (long jr = 0; jr < full; jr += NR) {
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v) *(VEC *)(pb + jr * kc + p * NR + v * VW) = *(const UVEC *)(src + jr + v * VW);
+    }
+  }
+  for (long jr = full; jr < nc; jr += NR) {
     long cols = nc - jr < NR ? nc - jr : NR;
     double *panel = pb + jr * kc;
-    if (trans_b) {  // B stored [n,k]: NR stored rows (columns of op(B)) read side by side, stores contiguous
+    if (trans_b && cols == NR) {  // B stored [n,k], a full panel: VW×VW blocks transposed
+      const double *src = b + jr * ldb;
+      long p = 0;
+      for (; p + VW <= kc; p += VW)
+        for (int j = 0; j < NR; j += VW) GEMM_CAT(GEMM_NAME, _transpose)(src + j * ldb + p, ldb, panel + p * NR + j, NR);
+      for (; p < kc; ++p)
+        for (int j = 0; j < NR; ++j) panel[p * NR + j] = src[j * ldb + p];
+    } else if (trans_b) {  // B stored [n,k]: NR stored rows (columns of op(B)) read side by side, stores contiguous
       const double *src[NR];
 #pragma clang loop unroll(full)
       for (int j = 0; j < NR; ++j) src[j] = b + (jr + (j < cols ? j : 0)) * ldb;
@@ -72,16 +135,11 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_b)(long kc, long nc, const dou
 #pragma clang loop unroll(full)
         for (int j = 0; j < NR; ++j) panel[p * NR + j] = j < cols ? src[j][p] : 0;
       }
-    } else {  // B stored [k,n]: NR consecutive values per step
+    } else {  // B stored [k,n], the last, narrower panel
       for (long p = 0; p < kc; ++p) {
         const double *src = b + p * ldb + jr;
-        if (cols == NR) {
-#pragma clang loop unroll(full)
-          for (int v = 0; v < NV; ++v) *(VEC *)(panel + p * NR + v * VW) = *(const UVEC *)(src + v * VW);
-        } else {
-          for (long j = 0; j < cols; ++j) panel[p * NR + j] = src[j];
-          for (long j = cols; j < NR; ++j) panel[p * NR + j] = 0;
-        }
+        for (long j = 0; j < cols; ++j) panel[p * NR + j] = src[j];
+        for (long j = cols; j < NR; ++j) panel[p * NR + j] = 0;
       }
     }
   }
