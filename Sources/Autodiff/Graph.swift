@@ -1,3 +1,5 @@
+import _CKernels
+
 /// A handle to one value recorded on a `Graph`.
 public struct Var: Hashable, Sendable {
   /// The position of the value on its graph's tape.
@@ -184,8 +186,7 @@ public final class Graph {
   public func sgdStep(_ parameters: [Var], lr: Double) {
     for p in parameters {
       let n = node(p)
-      let (value, grad) = (n.value, n.grad)
-      for i in 0..<value.count { value[i] -= lr * grad[i] }
+      qkv_axpy(n.value.count, -lr, n.grad.constBase, n.value.mutableBase)  // vectorized value += −lr·grad
     }
   }
 

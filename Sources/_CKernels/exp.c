@@ -1,5 +1,6 @@
 // qkv_exp_sum: exp of a row shifted by its max, and the row's total: the inner loop of softmax and of
-// cross-entropy's log-sum-exp, vectorized (libm's exp is called one number at a time).
+// cross-entropy's log-sum-exp, vectorized (libm's exp is called one number at a time). And qkv_axpy, the SGD
+// update, in the widest vectors the CPU has.
 #include "CKernels.h"
 
 #include <stdint.h>
@@ -68,6 +69,29 @@ EXP_SUM(exp_sum_avx512, __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fm
 EXP_SUM(exp_sum_avx2, __attribute__((target("avx2,fma"))))
 #endif
 EXP_SUM(exp_sum_generic, )
+
+#define AXPY(name, target)                                                                               \
+  target static void name(long n, double alpha, const double *x, double *y) {                           \
+    /* no fused multiply-add: the update is exactly y − lr·x rounded twice, as everywhere else */       \
+    _Pragma("clang fp contract(off)")                                                                     \
+    for (long i = 0; i < n; ++i) y[i] += alpha * x[i];                                                   \
+  }
+
+#if defined(__x86_64__)
+AXPY(axpy_avx512, __attribute__((target("avx512f,avx512vl,avx2,fma"))))
+AXPY(axpy_avx2, __attribute__((target("avx2,fma"))))
+#endif
+AXPY(axpy_generic, )
+
+void qkv_axpy(long n, double alpha, const double *x, double *y) {
+  const char *kernel = qkv_gemm_kernel_name();
+#if defined(__x86_64__)
+  if (kernel[0] == 'a' && kernel[3] == '5') return axpy_avx512(n, alpha, x, y);
+  if (kernel[0] == 'a') return axpy_avx2(n, alpha, x, y);
+#endif
+  (void)kernel;
+  axpy_generic(n, alpha, x, y);
+}
 
 double qkv_exp_sum(const double *x, double shift, double *out, long n) {
   const char *kernel = qkv_gemm_kernel_name();  // the same choice of instruction set as the products

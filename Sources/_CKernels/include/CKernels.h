@@ -43,6 +43,9 @@ long qkv_gemm_workspace_count(long m, long n, long k);
 /// when `shift` is the row's max). Accurate to about 1 ulp; exp(−∞) = 0 exactly.
 double qkv_exp_sum(const double *x, double shift, double *out, long n);
 
+/// y[i] += alpha·x[i] for i < n (plain SGD is qkv_axpy(n, −lr, grad, value)).
+void qkv_axpy(long n, double alpha, const double *x, double *y);
+
 /// The kernel `qkv_gemm` uses on this CPU: "avx512", "avx2" or "generic".
 const char *qkv_gemm_kernel_name(void);
 
