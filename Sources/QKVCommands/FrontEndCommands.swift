@@ -17,26 +17,51 @@ enum FrontEndCommands {
 
   // MARK: qkv (the explainer)
 
-  static func explain(_ words: [String], _ output: Output) throws(CommandError) {
+  /// Runs the explainer full-screen. `terminal` checks the terminal first (replaceable in tests: the test runner's
+  /// own stdout may or may not be a terminal).
+  static func explain(_ words: [String], _ output: Output,
+                      terminal: () throws(TerminalError) -> Capabilities = TerminalSession.check) throws(CommandError) {
     let args = try Arguments(words, for: .explain, valued: ["--lesson", "--step", "--load", "--play"], flags: ["--present"])
     if args.flags.contains("--help") { output.out(Command.explain.helpText); return }
     try args.noPositional(for: .explain)
-    let opening = try open(args, for: .explain)
-    let capabilities: Capabilities
-    do throws(TerminalError) {
-      capabilities = try TerminalSession.check()
+    let script: DemoScript?
+    do throws(LessonError) {
+      script = try args.values["--play"].map { (path) throws(LessonError) in try DemoScript.load(path: path) }
     } catch {
       throw .verbatim(error.description)
     }
-    var app = ExplainerApp(lesson: opening.lesson, step: opening.step, capabilities: capabilities,
-                           parameters: opening.parameters, challengeEvaluator: evaluateChallenge)
+    let store = ProgressStore.standard()
+    let (progress, warning) = store?.load() ?? (Progress(), nil)
+    let library = loadableLessons()
+    var opening = try open(args, for: .explain)
+    let chosen = args.values["--lesson"] != nil || args.values["--load"] != nil || args.values["--step"] != nil
+    if !chosen, let resume = Classroom.resumePoint(progress: progress, library: library) {
+      opening = Opening(lesson: resume.lesson, step: resume.step)
+    }
+    let capabilities: Capabilities
+    do throws(TerminalError) {
+      capabilities = try terminal()
+    } catch {
+      throw .verbatim(error.description)
+    }
+    var classroom = Classroom(
+      lesson: opening.lesson, step: opening.step, library: library, capabilities: capabilities,
+      parameters: opening.parameters, challengeEvaluator: evaluateChallenge, progress: progress, store: store,
+      presenting: args.flags.contains("--present"), script: script, warning: warning)
     let ending: TerminalSession.Ending
     do throws(TerminalError) {
-      ending = try TerminalSession.run(&app, capabilities: capabilities)
+      ending = try TerminalSession.run(&classroom, capabilities: capabilities)
     } catch {
       throw .verbatim(error.description)
     }
     if case .signal(let number) = ending { throw .exit(128 + number) }
+  }
+
+  /// The lessons the picker offers: every lesson file that loads (a broken one is left out, not fatal;
+  /// `qkv check` reports it).
+  static func loadableLessons() -> [Lesson] {
+    guard let directory = LessonLibrary.directory() else { return [] }
+    return LessonLibrary.files(in: directory).compactMap { try? Lesson.load(path: $0.path) }
   }
 
   /// Challenges are evaluated by the lessons module, with the lesson's words naming rows and columns.
@@ -70,6 +95,7 @@ enum FrontEndCommands {
     } else {
       opening = Opening(lesson: try firstLesson() ?? ExplainerApp.tour(), step: step)
     }
+    if opening.lesson.steps.isEmpty { throw .input("\(opening.lesson.title) has no steps") }
     let count = opening.lesson.steps.count
     if opening.step >= count {
       throw .input("\(opening.lesson.title) has \(count) steps; --step \(opening.step + 1) is past the last")
