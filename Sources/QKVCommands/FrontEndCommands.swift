@@ -188,7 +188,81 @@ enum FrontEndCommands {
     return Export.Session(config: BlockConfig())
   }
 
+  /// `qkv bench --ui`: replays scripted keys through update → view → buffer diff (no terminal) and reports the
+  /// keystroke-to-frame latency and what a terminal would be sent per key.
   static func benchUI(config: BlockConfig, seconds: Double, _ output: Output) throws(CommandError) {
-    throw .input("qkv bench --ui is not built yet")
+    let (width, height) = (100, 30)
+    let clock = ContinuousClock()
+    let start = clock.now
+    var app = ExplainerApp(lesson: ExplainerApp.tour(config: config), capabilities: Capabilities(colors: .full, unicode: true))
+    _ = app.update(.resize(width: width, height: height))
+    var frame = app.view(width: width, height: height)
+    let firstFrame = (clock.now - start).seconds
+    let processAge = processAgeSeconds()
+
+    // Keys a student presses: stepping, moving, selecting, nudging, training, undoing, toggling, checking.
+    let script: [Key] = [
+      .character("n"), .tab, .character("l"), .character("j"), .character("+"), .character("-"), .character("t"),
+      .character("u"), .backTab, .character("h"), .character("k"), .character("c"), .character("c"),
+      .character("s"), .character("s"), .character("g"), .character("g"), .character("}"), .character("{"),
+    ]
+    let forward = script.count
+    var latencies: [Double] = []
+    var bytes: [Int] = []
+    let deadline = clock.now + .milliseconds(Int(seconds * 1000))
+    var index = 0
+    while clock.now < deadline || latencies.count < 1000 {
+      // Walk forward through the steps, then back with `p`, so every stage is drawn.
+      let step = index / forward % (2 * app.state.lesson.steps.count)
+      let key = step < app.state.lesson.steps.count ? script[index % forward] : (index % forward == 0 ? .character("p") : script[index % forward])
+      index += 1
+      let t0 = clock.now
+      _ = app.update(.key(key))
+      let next = app.view(width: width, height: height)
+      let changed = next.changes(from: frame)
+      latencies.append((clock.now - t0).seconds)
+      bytes.append(terminalBytes(next, changed))
+      frame = next
+      if latencies.count >= 1_000_000 { break }
+    }
+    latencies.sort()
+    func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000 }
+    let meanBytes = Double(bytes.reduce(0, +)) / Double(max(bytes.count, 1))
+    output.out("block: \(BenchCommand.describe(config)), screen \(width)×\(height)\n")
+    output.out("\(latencies.count) keys replayed through update → view → diff\n")
+    output.out(String(format: "first frame: %.1f ms after the command started", firstFrame * 1000)
+      + (processAge.map { String(format: " (process age %.0f ms)", $0 * 1000) } ?? "") + "\n")
+    output.out(String(format: "bytes per key: %.0f mean, %d max\n", meanBytes, bytes.max() ?? 0))
+    output.out(String(format: "latency per key: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+                      percentile(0.5), percentile(0.99), latencies.last.map { $0 * 1000 } ?? 0))
+  }
+
+  /// About what a curses backend writes for the changed cells: each cell's UTF-8, a cursor move before each run
+  /// of adjacent cells (~8 bytes), and an attribute change where the style differs from the cell before (~12).
+  static func terminalBytes(_ buffer: Buffer, _ changed: [(x: Int, y: Int)]) -> Int {
+    var total = 0
+    var last: (x: Int, y: Int)? = nil
+    var lastStyle: Style? = nil
+    for position in changed {
+      guard let cell = buffer[position.x, position.y] else { continue }
+      if last.map({ $0.y != position.y || $0.x + 1 != position.x }) ?? true { total += 8 }
+      if cell.style != lastStyle { total += 12 }
+      total += String(cell.symbol).utf8.count
+      last = position
+      lastStyle = cell.style
+    }
+    return total
+  }
+
+  /// Seconds since this process started (Linux: /proc/self/stat against /proc/uptime, 10 ms resolution).
+  static func processAgeSeconds() -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+          let uptime = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // Field 22 of the stat line (the 20th after the command name) is the start time in clock ticks since boot.
+    guard fields.count > 19, let ticks = Double(fields[19]), let up = Double(uptime.split(separator: " ")[0]) else { return nil }
+    let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return hz > 0 ? up - ticks / hz : nil
   }
 }
