@@ -2,9 +2,9 @@ import Foundation
 import Lessons
 import TinyTransformer
 
-/// The explainer in a classroom: a lesson picker (`L`), challenge hints (`H`), presenter mode (`P`, or
+/// The explainer in a classroom: a lesson picker (`L`), presenter mode kept across lessons (`P`, or
 /// `--present`), progress remembered between runs, and scripted demos (`--play`). A `Program` around the
-/// explainer's own state: every other key goes to the explainer unchanged.
+/// explainer's own state: every key but `L` goes to the explainer (whose `KeyMap` lists them all).
 ///
 /// The one side effect of `update` is saving progress to its store (when it has one and the progress changed).
 public struct Classroom: Program, Sendable {
@@ -19,8 +19,8 @@ public struct Classroom: Program, Sendable {
   let evaluateChallenge: ChallengeEvaluator?
   /// The picker's highlighted row while it is open.
   public private(set) var picker: Int?
-  /// Presenter mode (the explainer's `presenter`): for a projector, as `Screen` draws it.
-  public private(set) var presenting: Bool
+  /// Presenter mode (the explainer's `presenter`, toggled by `P`): for a projector, as `Screen` draws it.
+  public var presenting: Bool { state.presenter }
   /// The demo being replayed, if any.
   private(set) var player: DemoPlayer?
 
@@ -34,7 +34,6 @@ public struct Classroom: Program, Sendable {
     self.progress = progress
     self.store = store
     evaluateChallenge = challengeEvaluator
-    self.presenting = presenting
     state.presenter = presenting
     player = script.map { DemoPlayer(script: $0) }
     record(save: false)
@@ -73,29 +72,17 @@ public struct Classroom: Program, Sendable {
     return effect
   }
 
-  /// A message as the student sends it: the classroom's keys, else the explainer's.
+  /// A message as the student sends it: the picker's keys while it is open, `L`, else the explainer's.
   mutating func handle(_ message: Message) -> Effect {
-    guard case .key(let key) = message else { return state.update(message) }
-    if picker != nil { return pick(key) }
-    // While a value is typed or help is open, every key belongs to the explainer.
-    guard state.input == nil && !state.showsHelp else { return state.update(message) }
-    switch key {
-    case .character("L"):
-      let current = library.firstIndex { Progress.key(of: $0) != nil && Progress.key(of: $0) == Progress.key(of: state.lesson) }
-      picker = current ?? 0
-      return .none
-    case .character("P"):
-      presenting.toggle()
-      state.presenter = presenting
-      state.notice = AppState.Notice(text: presenting ? "Presenter mode: P returns to the full screen." : "Presenter mode off.",
-                                     isError: false)
-      return .none
-    case .character("H"):
-      showHint()
-      return .none
-    default:
-      return state.update(message)
+    if case .key(let key) = message {
+      if picker != nil { return pick(key) }
+      // While a value is typed or help is open, every key belongs to the explainer.
+      if state.input == nil && !state.showsHelp && KeyMap.command(for: key) == .lessons {
+        picker = library.firstIndex { Progress.key(of: $0) != nil && Progress.key(of: $0) == Progress.key(of: state.lesson) } ?? 0
+        return .none
+      }
     }
+    return state.update(message)
   }
 
   // MARK: The lesson picker
@@ -120,30 +107,13 @@ public struct Classroom: Program, Sendable {
   /// Opens a lesson at `step`, by default the one its progress remembers (the first step when new).
   mutating func open(_ lesson: Lesson, step: Int? = nil) {
     let step = step ?? Progress.key(of: lesson).flatMap { progress.lessons[$0]?.step } ?? 0
-    let size = state.terminalSize
+    let (size, presenter) = (state.terminalSize, state.presenter)
     state = AppState(lesson: lesson, step: step, parameters: nil, challengeEvaluator: evaluateChallenge)
     state.terminalSize = size
-    state.presenter = presenting
+    state.presenter = presenter
     let number = lesson.number.map { "Lesson \($0): " } ?? ""
     state.notice = AppState.Notice(text: "\(number)\(lesson.title) — step \(state.stepIndex + 1) of \(lesson.steps.count)",
                                    isError: false)
-  }
-
-  // MARK: Hints
-
-  /// Shows the hint of the first challenge of the step not yet met (or of the first, when all are).
-  mutating func showHint() {
-    let challenges = state.step?.challenges ?? []
-    let unmet = challenges.indices.first { n in !(state.challengeResults.indices.contains(n) && state.challengeResults[n] == true) }
-    let text: String
-    if challenges.isEmpty {
-      text = "This step has no challenge."
-    } else if let hint = challenges[unmet ?? 0].hint {
-      text = "Hint: \(hint)"
-    } else {
-      text = "This challenge has no hint."
-    }
-    state.notice = AppState.Notice(text: text, isError: false)
   }
 
   // MARK: Progress

@@ -365,12 +365,32 @@ struct BehaviourTests {
     #expect(app.state.showsHelp)
     let help = Self.screen(app)
     for (_, label) in contract { #expect(help.contains(label), "help names \(label)") }
-    for binding in KeyMap.help { #expect(help.contains(binding.keys), "help lists \(binding.keys)") }
-    // On a small screen every key is still there, spelled short.
-    let small = Self.screen(app, 60, 16)
-    for binding in KeyMap.help { #expect(small.contains(binding.short.keys), "small help lists \(binding.short.keys)") }
+    for binding in KeyMap.help { #expect(Self.lists(help, binding.keys, binding.meaning), "help lists \(binding.keys)") }
+    // On smaller screens every key is still there, spelled short.
+    for (width, height) in [(80, 24), (60, 16)] {
+      let small = Self.screen(app, width, height)
+      for binding in KeyMap.help {
+        #expect(Self.lists(small, binding.short.keys, binding.short.meaning), "\(width)×\(height) help lists \(binding.short.keys)")
+      }
+      #expect(small.contains("? or Esc closes this help"))
+    }
     Self.press(&app, .escape)
     #expect(!app.state.showsHelp)
+  }
+
+  /// Whether a line of the screen shows `keys`, then spaces, then `meaning`.
+  static func lists(_ screen: String, _ keys: String, _ meaning: String) -> Bool {
+    let pattern = "(^|[ │|])" + NSRegularExpression.escapedPattern(for: keys) + " {2,}"
+      + NSRegularExpression.escapedPattern(for: meaning)
+    return screen.split(separator: "\n").contains { $0.range(of: pattern, options: .regularExpression) != nil }
+  }
+
+  @Test func theKeyHintMentionsTheLessonsWhenThereIsRoom() {
+    let app = Self.app()
+    for (width, height) in [(60, 16), (80, 24), (100, 30), (140, 40)] {
+      let hint = app.view(width: width, height: height).lines.last ?? ""
+      #expect(hint.contains("L lessons") && hint.contains("? help") && hint.contains("q quit"), "\(width): \(hint)")
+    }
   }
 
   @Test func qAndControlCQuit() {

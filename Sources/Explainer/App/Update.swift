@@ -29,13 +29,10 @@ extension AppState {
       showsHelp = false
       if key == .character("?") || key == .escape || key == .enter { return .none }
     }
-    if key == .escape {
-      notice = nil
-      return .none
-    }
     guard let command = KeyMap.command(for: key) else { return .none }
     switch command {
     case .quit: return .quit
+    case .dismiss: notice = nil
     case .nextStep: goToStep(stepIndex + 1)
     case .previousStep: goToStep(stepIndex - 1)
     case .move(let dRow, let dColumn): move(dRow: dRow, dColumn: dColumn)
@@ -62,6 +59,13 @@ extension AppState {
     case .toggleResidual: toggle(\.residual, "residual", on: "h1 = x + attn_out, y = h1 + ffn_out",
                                  off: "h1 = attn_out, y = ffn_out: no shortcut for the gradient")
     case .gradientCheck: toggleGradientCheck()
+    case .hint: showHint()
+    case .presenter:
+      presenter.toggle()
+      notice = Notice(text: presenter ? "Presenter mode: P returns to the full screen." : "Presenter mode off.", isError: false)
+    case .lessons:
+      // `Classroom` opens its picker before the key gets here; a bare explainer has no library to pick from.
+      notice = Notice(text: "No lesson library here: run qkv to pick a lesson.", isError: true)
     case .help: showsHelp = true
     }
     return .none
@@ -71,6 +75,21 @@ extension AppState {
   static func neighbour(of value: Double, in ladder: [Double], up: Bool) -> Double {
     up ? ladder.first { $0 > value * (1 + 1e-9) } ?? ladder.last ?? value
       : ladder.last { $0 < value * (1 - 1e-9) } ?? ladder.first ?? value
+  }
+
+  /// Shows the hint of the first challenge of the step not yet met (or of the first, when all are).
+  mutating func showHint() {
+    let challenges = step?.challenges ?? []
+    let unmet = challenges.indices.first { n in !(challengeResults.indices.contains(n) && challengeResults[n] == true) }
+    let text: String
+    if challenges.isEmpty {
+      text = "This step has no challenge."
+    } else if let hint = challenges[unmet ?? 0].hint {
+      text = "Hint: \(hint)"
+    } else {
+      text = "This challenge has no hint."
+    }
+    notice = Notice(text: text, isError: false)
   }
 
   // MARK: Walking and selecting
