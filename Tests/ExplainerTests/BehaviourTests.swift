@@ -106,7 +106,43 @@ struct BehaviourTests {
     let before = app.state.parameters
     Self.press(&app, .tab, .character("+"))
     #expect(app.state.parameters == before)
-    #expect(app.state.notice?.text == "This step lets you change only: output.bias.")
+    #expect(app.state.notice?.text == "k_linear.weight is locked in this step; only output.bias can change (Tab reaches it).")
+    #expect(Self.screen(app).contains("k_linear.weight is locked in this step"))
+    // `=` is refused the same way, and a step that locks everything says so.
+    Self.press(&app, .character("="))
+    #expect(app.state.input == nil && app.state.notice?.isError == true)
+    lesson.steps[2].editable = []
+    app = Self.app(step: 2, lesson: lesson)
+    Self.press(&app, .tab, .character("-"))
+    #expect(app.state.parameters == before)
+    #expect(app.state.notice?.text == "Every parameter is locked in this step: watch the numbers, or go on with n.")
+  }
+
+  /// Every parameter a step lets the student edit gets a panel on any stage, so Tab and Shift-Tab reach it,
+  /// and it can be changed there.
+  @Test func tabReachesEveryEditableParameterOnAnyStage() throws {
+    let editable = ["q_linear.bias", "k_linear.weight", "v_linear.bias", "o_linear.weight", "ffn1.bias", "output.weight"]
+    for stage in [Stage.scores, .softmax, .attention, .loss] {
+      let lesson = LessonTests.lesson([LessonStep(title: "edit", prose: "Change them.", stage: stage, editable: editable)])
+      for key in [Key.tab, .backTab] {
+        var app = Self.app(lesson: lesson)
+        var seen: Set<String> = []
+        for _ in 0..<app.state.selectable.count {
+          Self.press(&app, key)
+          seen.insert(app.state.selection.tensor.name)
+          if editable.contains(app.state.selection.tensor.name) {
+            // The selected panel is on screen (scrolled to) and its entry can be nudged.
+            let title = app.state.title(of: app.state.selection.tensor)
+            #expect(Self.screen(app).contains("▸ " + title.prefix(6)), "\(stage) \(title)")
+            let before = app.state.parameters[app.state.selection.tensor.name]
+            Self.press(&app, .character("+"))
+            #expect(app.state.parameters[app.state.selection.tensor.name] != before, "\(stage) \(app.state.selection.tensor)")
+            #expect(app.state.notice?.isError == false)
+          }
+        }
+        #expect(Set(editable).isSubset(of: seen), "\(stage) \(key): \(Set(editable).subtracting(seen))")
+      }
+    }
   }
 
   // MARK: Training

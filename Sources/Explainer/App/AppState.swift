@@ -139,8 +139,9 @@ public struct AppState: Sendable {
     let shown = Set(rows.joined())
     var wanted: [TensorRef] = []
     if let focus = step.focus.map(TensorRef.init(focus:)) { wanted.append(focus) }
-    // A short list of editable parameters is worth showing; "everything" is not.
-    if let editable = step.editable, editable.count <= 4 { wanted += editable.map { TensorRef($0) } }
+    // Every parameter the step lets the student edit can be reached with Tab, so a challenge can sit on the
+    // stage whose numbers it changes. (Without `edit:` everything is editable: that is not a list to show.)
+    if let editable = step.editable { wanted += editable.map { TensorRef($0) } }
     var extra: [PanelSpec] = []
     for ref in wanted where matrix(ref) != nil {
       let alternatives = [ref, TensorRef(ref.name, perHead: !ref.perHead, gradient: ref.gradient)]

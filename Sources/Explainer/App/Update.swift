@@ -146,8 +146,11 @@ extension AppState {
       return nil
     }
     if let editable = step?.editable, !editable.contains(entry.name) {
-      let allowed = editable.isEmpty ? "none" : editable.joined(separator: ", ")
-      notice = Notice(text: "This step lets you change only: \(allowed).", isError: true)
+      let text = editable.isEmpty
+        ? "Every parameter is locked in this step: watch the numbers, or go on with n."
+        : "\(entry.name) is locked in this step; only \(editable.joined(separator: ", ")) can change "
+          + "(Tab reaches \(editable.count == 1 ? "it" : "them"))."
+      notice = Notice(text: text, isError: true)
       return nil
     }
     return entry
