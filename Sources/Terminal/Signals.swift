@@ -12,16 +12,18 @@ import Darwin
 let receivedSignal = Atomic<Int32>(0)
 
 /// The handlers for the signals that end a session, installed before initscr so ncurses leaves them to us,
-/// and for crashes, so the terminal is restored before a crash report.
+/// and for crashes, so the terminal is restored before a crash report. Lives on the thread that runs the session.
 struct SignalTrap {
   static let endingSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
   /// Faults (a Swift trap is SIGILL or SIGTRAP): the handler only leaves curses mode and passes them on.
   static let crashSignals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP]
   private var saved: [(signal: Int32, action: sigaction)] = []
   private var crashesCaught: [Int32] = []
+  private var previousMask = sigset_t()
 
   init() {
     receivedSignal.store(0, ordering: .relaxed)
+    qkv_unblock_session_signals(&previousMask)
     for signal in Self.endingSignals {
       var previous = sigaction()
       let installed = qkv_catch_signal(signal, { receivedSignal.store($0, ordering: .relaxed) }, &previous)
@@ -43,5 +45,7 @@ struct SignalTrap {
       var action = action
       qkv_restore_signal(signal, &action)
     }
+    var mask = previousMask
+    qkv_restore_signal_mask(&mask)
   }
 }
