@@ -6,7 +6,8 @@ import TinyTransformer
 /// `--present`), progress remembered between runs, and scripted demos (`--play`). A `Program` around the
 /// explainer's own state: every key but `L` goes to the explainer (whose `KeyMap` lists them all).
 ///
-/// The one side effect of `update` is saving progress to its store (when it has one and the progress changed).
+/// The side effects of `update` go through two hooks: progress is saved to its store (when it has one and the
+/// progress changed), and a session `w` asks for is written by its `SessionWriter`.
 public struct Classroom: Program, Sendable {
   /// The explainer's state: the lesson open now, its step, the live block.
   public private(set) var state: AppState
@@ -16,6 +17,8 @@ public struct Classroom: Program, Sendable {
   public private(set) var progress: Progress
   /// Where progress is saved (nil: kept in memory only).
   let store: ProgressStore?
+  /// What writes the session file `w` names (nil: saving is refused).
+  let sessionWriter: SessionWriter?
   let evaluateChallenge: ChallengeEvaluator?
   /// The picker's highlighted row while it is open.
   public private(set) var picker: Int?
@@ -27,12 +30,14 @@ public struct Classroom: Program, Sendable {
   /// A classroom opened on `lesson` at `step`. `warning` (e.g. from loading progress) is shown first.
   public init(lesson: Lesson, step: Int = 0, library: [Lesson], capabilities: Capabilities = Capabilities(),
               parameters: Parameters? = nil, challengeEvaluator: ChallengeEvaluator?, progress: Progress = Progress(),
-              store: ProgressStore? = nil, presenting: Bool = false, script: DemoScript? = nil, warning: String? = nil) {
+              store: ProgressStore? = nil, sessionWriter: SessionWriter? = .atomic, presenting: Bool = false,
+              script: DemoScript? = nil, warning: String? = nil) {
     state = AppState(lesson: lesson, step: step, parameters: parameters, challengeEvaluator: challengeEvaluator)
     self.capabilities = capabilities
     self.library = library
     self.progress = progress
     self.store = store
+    self.sessionWriter = sessionWriter
     evaluateChallenge = challengeEvaluator
     state.presenter = presenting
     player = script.map { DemoPlayer(script: $0) }
@@ -68,6 +73,7 @@ public struct Classroom: Program, Sendable {
     default:
       effect = handle(message)
     }
+    state.saveSession(with: sessionWriter)
     record(save: true)
     return effect
   }
@@ -134,7 +140,7 @@ public struct Classroom: Program, Sendable {
     do {
       try store.save(progress)
     } catch {
-      state.notice = AppState.Notice(text: "Progress not saved: \(error.localizedDescription)", isError: true)
+      state.notice = AppState.Notice(text: "Progress not saved: \(AppState.describe(error))", isError: true)
     }
   }
 

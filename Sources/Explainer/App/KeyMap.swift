@@ -13,6 +13,7 @@ enum Command: Hashable, Sendable {
   case toggleCausal, toggleScale, toggleResidual
   case gradientCheck
   case hint, presenter, lessons
+  case saveSession
   case dismiss
   case help
   case quit
@@ -74,6 +75,8 @@ enum KeyMap {
     Binding(keys: "H", meaning: "a hint for the step's challenge", short: ("H", "hint"), bindings: [character("H", .hint)]),
     Binding(keys: "L", meaning: "lessons: pick one (j/k move, Enter opens)", short: ("L", "lessons"), bindings: [character("L", .lessons)]),
     Binding(keys: "P", meaning: "presenter mode for a projector on / off", short: ("P", "presenter"), bindings: [character("P", .presenter)]),
+    Binding(keys: "w", meaning: "write the session to a file (qkv --load FILE resumes it)", short: ("w", "save session"),
+            bindings: [character("w", .saveSession)]),
     Binding(keys: "Esc", meaning: "clear the message; cancel typing; close help", short: ("Esc", "clear/cancel"),
             bindings: [(.escape, .dismiss)]),
     Binding(keys: "?", meaning: "this help (? or Esc closes it)", short: ("?", "this help"), bindings: [character("?", .help)]),
@@ -91,8 +94,8 @@ enum KeyMap {
 
   /// The one-line hint, shortest last: the first that fits the width is shown.
   static let hints = [
-    "n/p step · Tab tensor · hjkl/arrows move · +/- nudge · = set · t SGD step · r run · u undo · L lessons · ? help · q quit",
-    "n/p step · Tab tensor · hjkl move · +/- nudge · = set · t step · r run · u undo · L lessons · ? help · q quit",
+    "n/p step · Tab tensor · hjkl/arrows move · +/- nudge · = set · t SGD step · r run · u undo · w save · L lessons · ? help · q quit",
+    "n/p step · Tab tensor · hjkl move · +/- nudge · = set · t step · r run · u undo · w save · L lessons · ? help · q quit",
     "n/p step · Tab tensor · hjkl move · +/- nudge · t/r train · u undo · L lessons · ? help · q quit",
     "n/p step · Tab tensor · +/- nudge · t/r train · L lessons · ? help · q quit",
     "n/p · Tab · +/- · t · r · L lessons · ? help · q quit",

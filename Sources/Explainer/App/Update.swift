@@ -48,6 +48,10 @@ extension AppState {
       learningRate = AppState.neighbour(of: learningRate, in: AppState.learningRates, up: command == .raiseLearningRate)
       notice = Notice(text: "learning rate lr = \(Format.number(learningRate))", isError: false)
     case .typeValue: beginTyping()
+    case .saveSession:
+      input = AppState.defaultSessionFile
+      inputKind = .fileName
+      notice = nil
     case .undo: undo()
     case .reset: reset()
     case .sgdStep: sgdStep(explain: true)
@@ -197,33 +201,50 @@ extension AppState {
   mutating func beginTyping() {
     guard editableEntry() != nil else { return }
     input = ""
+    inputKind = .value
     notice = nil
   }
 
-  /// Keys while typing a value after `=`.
+  /// Keys while typing on the input line: a value after `=`, a file name after `w`.
   mutating func typeKey(_ key: Key) {
     switch key {
     case .escape:
       input = nil
-      notice = Notice(text: "Nothing changed.", isError: false)
+      notice = Notice(text: inputKind == .fileName ? "Not saved." : "Nothing changed.", isError: false)
     case .backspace:
       if input?.isEmpty == false { input?.removeLast() }
-    case .enter:
-      let text = (input ?? "").replacingOccurrences(of: "−", with: "-").trimmingCharacters(in: .whitespaces)
-      input = nil
-      guard let value = Double(text), value.isFinite else {
-        notice = Notice(text: "\"\(text)\" is not a number: nothing changed.", isError: true)
-        return
-      }
-      guard let entry = editableEntry() else { return }
-      set(entry, to: value, how: "set")
-    case .character(let ch) where "0123456789.-+eE−".contains(ch):
-      if (input?.count ?? 0) < 24 { input?.append(ch) }
+    case .control("u"):
+      input = ""
     case .control("c"):
       input = nil
+    case .enter:
+      let text = (input ?? "").trimmingCharacters(in: .whitespaces)
+      input = nil
+      switch inputKind {
+      case .value: setTypedValue(text)
+      case .fileName: pendingSave = text.isEmpty ? AppState.defaultSessionFile : text
+      }
+    case .character(let ch) where inputKind == .fileName:
+      // Any printable character can be part of a path.
+      if !ch.isNewline && !(ch.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false) && (input?.count ?? 0) < 1024 {
+        input?.append(ch)
+      }
+    case .character(let ch) where "0123456789.-+eE−".contains(ch):
+      if (input?.count ?? 0) < 24 { input?.append(ch) }
     default:
       break
     }
+  }
+
+  /// Sets the selected entry to the number typed after `=`.
+  mutating func setTypedValue(_ typed: String) {
+    let text = typed.replacingOccurrences(of: "−", with: "-")
+    guard let value = Double(text), value.isFinite else {
+      notice = Notice(text: "\"\(text)\" is not a number: nothing changed.", isError: true)
+      return
+    }
+    guard let entry = editableEntry() else { return }
+    set(entry, to: value, how: "set")
   }
 
   mutating func undo() {
