@@ -59,11 +59,14 @@ public struct Classroom: Program, Sendable {
     player != nil || state.training.running ? .milliseconds(Int(Classroom.tickSeconds * 1000)) : nil
   }
 
+  /// While a demo plays, Ctrl-C stops the demo (as any key does) rather than ending qkv.
+  public var capturesInterrupt: Bool { player != nil }
+
   public mutating func update(_ message: Message) -> Effect {
     let effect: Effect
     switch message {
     case .key where player != nil:
-      // Any key takes over from a demo (and does nothing else).
+      // Any key takes over from a demo (and does nothing else), Ctrl-C included: see `capturesInterrupt`.
       player = nil
       state.notice = AppState.Notice(text: "The demo stopped: the keys are yours.", isError: false)
       effect = .none
