@@ -32,9 +32,9 @@ struct SignalTrap {
     crashesCaught = Self.crashSignals.filter { qkv_catch_crash($0) == 0 }
   }
 
-  /// The signal that arrived, if any.
-  var received: Int32? {
-    let signal = receivedSignal.load(ordering: .relaxed)
+  /// The signal that arrived since the last call, if any.
+  func take() -> Int32? {
+    let signal = receivedSignal.exchange(0, ordering: .relaxed)
     return signal == 0 ? nil : signal
   }
 

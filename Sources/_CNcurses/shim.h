@@ -101,7 +101,8 @@ static inline void qkv_restore_signal(int qkv_signal, const struct sigaction *pr
 #define QKV_SIGNAL_LIMIT 65
 
 /// The handlers qkv_catch_crash replaced, by signal number. A function-local static: Swift emits the
-/// functions of an imported header, but not its file-scope variables.
+/// functions of an imported header, but not its file-scope variables. Each Swift file that calls a static
+/// inline function gets its own copy (and its own table), so only Signals.swift calls the crash functions.
 static inline struct sigaction *qkv_crash_previous(void) {
   static struct sigaction previous[QKV_SIGNAL_LIMIT];
   return previous;
