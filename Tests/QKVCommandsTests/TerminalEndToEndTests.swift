@@ -225,6 +225,8 @@ final class TmuxPane {
   /// The environment of every tmux call, and so of the server and the pane: a UTF-8 locale, not inside tmux,
   /// and a state folder of its own so saved progress from other runs does not change where qkv opens.
   let environment: [String: String]
+  /// Where the server listens; tmux leaves the socket file behind when the server is killed.
+  private var socketPath = ""
   let stateFolder = FileManager.default.temporaryDirectory.appendingPathComponent("qkv-e2e-state-\(UUID().uuidString)")
 
   /// `environment` adds to (or, with nil, removes from) the test process's environment for the pane.
@@ -242,6 +244,7 @@ final class TmuxPane {
     self.environment = environment
     // -f /dev/null: the user's ~/.tmux.conf must not change what the test sees.
     try tmuxCall(["-f", "/dev/null", "new-session", "-d", "-x", "\(width)", "-y", "\(height)", command])
+    socketPath = try tmuxCall(["display-message", "-p", "#{socket_path}"]).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
   /// Presses one key (tmux key names: "n", "Tab", "C-c").
@@ -287,6 +290,7 @@ final class TmuxPane {
   /// Ends the server and everything running in it.
   func kill() {
     _ = try? tmuxCall(["kill-server"])
+    if !socketPath.isEmpty { unlink(socketPath) }
     try? FileManager.default.removeItem(at: stateFolder)
   }
 
