@@ -2,11 +2,12 @@ import Foundation
 import Lessons
 import TinyTransformer
 
-/// The explainer in a classroom: a lesson picker (`L`), challenge hints (`H`), presenter mode (`P`, or
+/// The explainer in a classroom: a lesson picker (`L`), presenter mode kept across lessons (`P`, or
 /// `--present`), progress remembered between runs, and scripted demos (`--play`). A `Program` around the
-/// explainer's own state: every other key goes to the explainer unchanged.
+/// explainer's own state: every key but `L` goes to the explainer (whose `KeyMap` lists them all).
 ///
-/// The one side effect of `update` is saving progress to its store (when it has one and the progress changed).
+/// The side effects of `update` go through two hooks: progress is saved to its store (when it has one and the
+/// progress changed), and a session `w` asks for is written by its `SessionWriter`.
 public struct Classroom: Program, Sendable {
   /// The explainer's state: the lesson open now, its step, the live block.
   public private(set) var state: AppState
@@ -16,25 +17,28 @@ public struct Classroom: Program, Sendable {
   public private(set) var progress: Progress
   /// Where progress is saved (nil: kept in memory only).
   let store: ProgressStore?
+  /// What writes the session file `w` names (nil: saving is refused).
+  let sessionWriter: SessionWriter?
   let evaluateChallenge: ChallengeEvaluator?
   /// The picker's highlighted row while it is open.
   public private(set) var picker: Int?
-  /// Presenter mode (the explainer's `presenter`): for a projector, as `Screen` draws it.
-  public private(set) var presenting: Bool
+  /// Presenter mode (the explainer's `presenter`, toggled by `P`): for a projector, as `Screen` draws it.
+  public var presenting: Bool { state.presenter }
   /// The demo being replayed, if any.
   private(set) var player: DemoPlayer?
 
   /// A classroom opened on `lesson` at `step`. `warning` (e.g. from loading progress) is shown first.
   public init(lesson: Lesson, step: Int = 0, library: [Lesson], capabilities: Capabilities = Capabilities(),
               parameters: Parameters? = nil, challengeEvaluator: ChallengeEvaluator?, progress: Progress = Progress(),
-              store: ProgressStore? = nil, presenting: Bool = false, script: DemoScript? = nil, warning: String? = nil) {
+              store: ProgressStore? = nil, sessionWriter: SessionWriter? = .atomic, presenting: Bool = false,
+              script: DemoScript? = nil, warning: String? = nil) {
     state = AppState(lesson: lesson, step: step, parameters: parameters, challengeEvaluator: challengeEvaluator)
     self.capabilities = capabilities
     self.library = library
     self.progress = progress
     self.store = store
+    self.sessionWriter = sessionWriter
     evaluateChallenge = challengeEvaluator
-    self.presenting = presenting
     state.presenter = presenting
     player = script.map { DemoPlayer(script: $0) }
     record(save: false)
@@ -55,11 +59,14 @@ public struct Classroom: Program, Sendable {
     player != nil || state.training.running ? .milliseconds(Int(Classroom.tickSeconds * 1000)) : nil
   }
 
+  /// While a demo plays, Ctrl-C stops the demo (as any key does) rather than ending qkv.
+  public var capturesInterrupt: Bool { player != nil }
+
   public mutating func update(_ message: Message) -> Effect {
     let effect: Effect
     switch message {
     case .key where player != nil:
-      // Any key takes over from a demo (and does nothing else).
+      // Any key takes over from a demo (and does nothing else), Ctrl-C included: see `capturesInterrupt`.
       player = nil
       state.notice = AppState.Notice(text: "The demo stopped: the keys are yours.", isError: false)
       effect = .none
@@ -69,33 +76,22 @@ public struct Classroom: Program, Sendable {
     default:
       effect = handle(message)
     }
+    state.saveSession(with: sessionWriter)
     record(save: true)
     return effect
   }
 
-  /// A message as the student sends it: the classroom's keys, else the explainer's.
+  /// A message as the student sends it: the picker's keys while it is open, `L`, else the explainer's.
   mutating func handle(_ message: Message) -> Effect {
-    guard case .key(let key) = message else { return state.update(message) }
-    if picker != nil { return pick(key) }
-    // While a value is typed or help is open, every key belongs to the explainer.
-    guard state.input == nil && !state.showsHelp else { return state.update(message) }
-    switch key {
-    case .character("L"):
-      let current = library.firstIndex { Progress.key(of: $0) != nil && Progress.key(of: $0) == Progress.key(of: state.lesson) }
-      picker = current ?? 0
-      return .none
-    case .character("P"):
-      presenting.toggle()
-      state.presenter = presenting
-      state.notice = AppState.Notice(text: presenting ? "Presenter mode: P returns to the full screen." : "Presenter mode off.",
-                                     isError: false)
-      return .none
-    case .character("H"):
-      showHint()
-      return .none
-    default:
-      return state.update(message)
+    if case .key(let key) = message {
+      if picker != nil { return pick(key) }
+      // While a value is typed or help is open, every key belongs to the explainer.
+      if state.input == nil && !state.showsHelp && KeyMap.command(for: key) == .lessons {
+        picker = library.firstIndex { Progress.key(of: $0) != nil && Progress.key(of: $0) == Progress.key(of: state.lesson) } ?? 0
+        return .none
+      }
     }
+    return state.update(message)
   }
 
   // MARK: The lesson picker
@@ -120,30 +116,13 @@ public struct Classroom: Program, Sendable {
   /// Opens a lesson at `step`, by default the one its progress remembers (the first step when new).
   mutating func open(_ lesson: Lesson, step: Int? = nil) {
     let step = step ?? Progress.key(of: lesson).flatMap { progress.lessons[$0]?.step } ?? 0
-    let size = state.terminalSize
+    let (size, presenter) = (state.terminalSize, state.presenter)
     state = AppState(lesson: lesson, step: step, parameters: nil, challengeEvaluator: evaluateChallenge)
     state.terminalSize = size
-    state.presenter = presenting
+    state.presenter = presenter
     let number = lesson.number.map { "Lesson \($0): " } ?? ""
     state.notice = AppState.Notice(text: "\(number)\(lesson.title) — step \(state.stepIndex + 1) of \(lesson.steps.count)",
                                    isError: false)
-  }
-
-  // MARK: Hints
-
-  /// Shows the hint of the first challenge of the step not yet met (or of the first, when all are).
-  mutating func showHint() {
-    let challenges = state.step?.challenges ?? []
-    let unmet = challenges.indices.first { n in !(state.challengeResults.indices.contains(n) && state.challengeResults[n] == true) }
-    let text: String
-    if challenges.isEmpty {
-      text = "This step has no challenge."
-    } else if let hint = challenges[unmet ?? 0].hint {
-      text = "Hint: \(hint)"
-    } else {
-      text = "This challenge has no hint."
-    }
-    state.notice = AppState.Notice(text: text, isError: false)
   }
 
   // MARK: Progress
@@ -164,7 +143,7 @@ public struct Classroom: Program, Sendable {
     do {
       try store.save(progress)
     } catch {
-      state.notice = AppState.Notice(text: "Progress not saved: \(error.localizedDescription)", isError: true)
+      state.notice = AppState.Notice(text: "Progress not saved: \(AppState.describe(error))", isError: true)
     }
   }
 

@@ -112,17 +112,9 @@ public struct ProgressStore: Sendable {
     }
   }
 
-  /// Writes the progress atomically: a temporary file in the same folder, then a rename over the old one, so
-  /// a crash never leaves half a file.
+  /// Writes the progress atomically (see `AtomicFile`), creating its folder when needed.
   public func save(_ progress: Progress) throws {
-    let directory = url.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-    try Data((progress.json.serialized() + "\n").utf8).write(to: temporary)
-    guard rename(temporary.path, url.path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      try? FileManager.default.removeItem(at: temporary)
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot replace \(url.path): \(reason)"])
-    }
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try AtomicFile.write(Data((progress.json.serialized() + "\n").utf8), to: url)
   }
 }

@@ -54,4 +54,12 @@ public protocol Program {
   func view(width: Int, height: Int) -> Buffer
   /// How often the runtime should send `.tick` while something runs (nil: only on input).
   var tickInterval: Duration? { get }
+  /// While true, the runtime should deliver Ctrl-C as `.key(.control("c"))` instead of ending (e.g. while a
+  /// demo plays: Ctrl-C takes over from it as any key does). Read after every update; false by default.
+  var capturesInterrupt: Bool { get }
+}
+
+extension Program {
+  /// Ctrl-C ends the program: the usual case.
+  public var capturesInterrupt: Bool { false }
 }

@@ -17,26 +17,51 @@ enum FrontEndCommands {
 
   // MARK: qkv (the explainer)
 
-  static func explain(_ words: [String], _ output: Output) throws(CommandError) {
+  /// Runs the explainer full-screen. `terminal` checks the terminal first (replaceable in tests: the test runner's
+  /// own stdout may or may not be a terminal).
+  static func explain(_ words: [String], _ output: Output,
+                      terminal: () throws(TerminalError) -> Capabilities = TerminalSession.check) throws(CommandError) {
     let args = try Arguments(words, for: .explain, valued: ["--lesson", "--step", "--load", "--play"], flags: ["--present"])
     if args.flags.contains("--help") { output.out(Command.explain.helpText); return }
     try args.noPositional(for: .explain)
-    let opening = try open(args, for: .explain)
-    let capabilities: Capabilities
-    do throws(TerminalError) {
-      capabilities = try TerminalSession.check()
+    let script: DemoScript?
+    do throws(LessonError) {
+      script = try args.values["--play"].map { (path) throws(LessonError) in try DemoScript.load(path: path) }
     } catch {
       throw .verbatim(error.description)
     }
-    var app = ExplainerApp(lesson: opening.lesson, step: opening.step, capabilities: capabilities,
-                           parameters: opening.parameters, challengeEvaluator: evaluateChallenge)
+    let store = ProgressStore.standard()
+    let (progress, warning) = store?.load() ?? (Progress(), nil)
+    let library = loadableLessons()
+    var opening = try open(args, for: .explain)
+    let chosen = args.values["--lesson"] != nil || args.values["--load"] != nil || args.values["--step"] != nil
+    if !chosen, let resume = Classroom.resumePoint(progress: progress, library: library) {
+      opening = Opening(lesson: resume.lesson, step: resume.step)
+    }
+    let capabilities: Capabilities
+    do throws(TerminalError) {
+      capabilities = try terminal()
+    } catch {
+      throw .verbatim(error.description)
+    }
+    var classroom = Classroom(
+      lesson: opening.lesson, step: opening.step, library: library, capabilities: capabilities,
+      parameters: opening.parameters, challengeEvaluator: evaluateChallenge, progress: progress, store: store,
+      presenting: args.flags.contains("--present"), script: script, warning: warning)
     let ending: TerminalSession.Ending
     do throws(TerminalError) {
-      ending = try TerminalSession.run(&app, capabilities: capabilities)
+      ending = try TerminalSession.run(&classroom, capabilities: capabilities)
     } catch {
       throw .verbatim(error.description)
     }
     if case .signal(let number) = ending { throw .exit(128 + number) }
+  }
+
+  /// The lessons the picker offers: every lesson file that loads (a broken one is left out, not fatal;
+  /// `qkv check` reports it).
+  static func loadableLessons() -> [Lesson] {
+    guard let directory = LessonLibrary.directory() else { return [] }
+    return LessonLibrary.files(in: directory).compactMap { try? Lesson.load(path: $0.path) }
   }
 
   /// Challenges are evaluated by the lessons module, with the lesson's words naming rows and columns.
@@ -70,6 +95,7 @@ enum FrontEndCommands {
     } else {
       opening = Opening(lesson: try firstLesson() ?? ExplainerApp.tour(), step: step)
     }
+    if opening.lesson.steps.isEmpty { throw .input("\(opening.lesson.title) has no steps") }
     let count = opening.lesson.steps.count
     if opening.step >= count {
       throw .input("\(opening.lesson.title) has \(count) steps; --step \(opening.step + 1) is past the last")
@@ -162,7 +188,81 @@ enum FrontEndCommands {
     return Export.Session(config: BlockConfig())
   }
 
+  /// `qkv bench --ui`: replays scripted keys through update → view → buffer diff (no terminal) and reports the
+  /// keystroke-to-frame latency and what a terminal would be sent per key.
   static func benchUI(config: BlockConfig, seconds: Double, _ output: Output) throws(CommandError) {
-    UIBench.run(config: config, seconds: seconds, output)
+    let (width, height) = (100, 30)
+    let clock = ContinuousClock()
+    let start = clock.now
+    var app = ExplainerApp(lesson: ExplainerApp.tour(config: config), capabilities: Capabilities(colors: .full, unicode: true))
+    _ = app.update(.resize(width: width, height: height))
+    var frame = app.view(width: width, height: height)
+    let firstFrame = (clock.now - start).seconds
+    let processAge = processAgeSeconds()
+
+    // Keys a student presses: stepping, moving, selecting, nudging, training, undoing, toggling, checking.
+    let script: [Key] = [
+      .character("n"), .tab, .character("l"), .character("j"), .character("+"), .character("-"), .character("t"),
+      .character("u"), .backTab, .character("h"), .character("k"), .character("c"), .character("c"),
+      .character("s"), .character("s"), .character("g"), .character("g"), .character("}"), .character("{"),
+    ]
+    let forward = script.count
+    var latencies: [Double] = []
+    var bytes: [Int] = []
+    let deadline = clock.now + .milliseconds(Int(seconds * 1000))
+    var index = 0
+    while clock.now < deadline || latencies.count < 1000 {
+      // Walk forward through the steps, then back with `p`, so every stage is drawn.
+      let step = index / forward % (2 * app.state.lesson.steps.count)
+      let key = step < app.state.lesson.steps.count ? script[index % forward] : (index % forward == 0 ? .character("p") : script[index % forward])
+      index += 1
+      let t0 = clock.now
+      _ = app.update(.key(key))
+      let next = app.view(width: width, height: height)
+      let changed = next.changes(from: frame)
+      latencies.append((clock.now - t0).seconds)
+      bytes.append(terminalBytes(next, changed))
+      frame = next
+      if latencies.count >= 1_000_000 { break }
+    }
+    latencies.sort()
+    func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000 }
+    let meanBytes = Double(bytes.reduce(0, +)) / Double(max(bytes.count, 1))
+    output.out("block: \(BenchCommand.describe(config)), screen \(width)×\(height)\n")
+    output.out("\(latencies.count) keys replayed through update → view → diff\n")
+    output.out(String(format: "first frame: %.1f ms after the command started", firstFrame * 1000)
+      + (processAge.map { String(format: " (process age %.0f ms)", $0 * 1000) } ?? "") + "\n")
+    output.out(String(format: "bytes per key: %.0f mean, %d max\n", meanBytes, bytes.max() ?? 0))
+    output.out(String(format: "latency per key: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+                      percentile(0.5), percentile(0.99), latencies.last.map { $0 * 1000 } ?? 0))
+  }
+
+  /// About what a curses backend writes for the changed cells: each cell's UTF-8, a cursor move before each run
+  /// of adjacent cells (~8 bytes), and an attribute change where the style differs from the cell before (~12).
+  static func terminalBytes(_ buffer: Buffer, _ changed: [(x: Int, y: Int)]) -> Int {
+    var total = 0
+    var last: (x: Int, y: Int)? = nil
+    var lastStyle: Style? = nil
+    for position in changed {
+      guard let cell = buffer[position.x, position.y] else { continue }
+      if last.map({ $0.y != position.y || $0.x + 1 != position.x }) ?? true { total += 8 }
+      if cell.style != lastStyle { total += 12 }
+      total += String(cell.symbol).utf8.count
+      last = position
+      lastStyle = cell.style
+    }
+    return total
+  }
+
+  /// Seconds since this process started (Linux: /proc/self/stat against /proc/uptime, 10 ms resolution).
+  static func processAgeSeconds() -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+          let uptime = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // Field 22 of the stat line (the 20th after the command name) is the start time in clock ticks since boot.
+    guard fields.count > 19, let ticks = Double(fields[19]), let up = Double(uptime.split(separator: " ")[0]) else { return nil }
+    let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return hz > 0 ? up - ticks / hz : nil
   }
 }

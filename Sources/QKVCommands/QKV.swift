@@ -9,6 +9,8 @@ public enum QKV {
   /// Runs `qkv` with `arguments` (without the program name).
   public static func main(_ arguments: [String], output: Output = .standard) -> Int32 {
     var words = arguments[...]
+    // `swift run qkv -- --lesson 3` passes the separator on; it means nothing to qkv itself.
+    if words.first == "--" { words = words.dropFirst() }
     var command = Command.explain
     if let first = words.first, let named = Command(rawValue: first), named != .explain {
       command = named

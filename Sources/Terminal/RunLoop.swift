@@ -1,6 +1,12 @@
 import Explainer
 import _CNcurses
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension TerminalSession {
   /// The longest wait for a key before the loop looks at the signal flag again; a signal normally cuts the
   /// wait short anyway (the handlers are installed without SA_RESTART).
@@ -11,7 +17,7 @@ extension TerminalSession {
   static let instantFailureLimit = 50
 
   /// Feeds the program keys, resizes and ticks, and draws after each batch, until it quits or `interrupted`
-  /// returns a signal number.
+  /// returns a signal number (SIGINT becomes Ctrl-C for a program that `capturesInterrupt`).
   static func loop<P: Program>(_ program: inout P, screen: inout Screen, interrupted: () -> Int32?)
     throws(TerminalError) -> Ending
   {
@@ -23,15 +29,19 @@ extension TerminalSession {
     var instantFailures = 0
 
     while true {
-      if let signal = interrupted() { return .signal(signal) }
+      var messages: [Message] = []
+      if let signal = interrupted() {
+        // In cbreak mode the terminal turns Ctrl-C into SIGINT before we could read it as a key.
+        guard signal == SIGINT, program.capturesInterrupt else { return .signal(signal) }
+        messages.append(.key(.control("c")))
+      }
       if let interval = program.tickInterval {
         if nextTick == nil { nextTick = clock.now.advanced(by: interval) }
       } else {
         nextTick = nil
       }
-      let wait = nextTick.map { milliseconds(until: $0, from: clock.now) } ?? pollMilliseconds
+      let wait = messages.isEmpty ? nextTick.map { milliseconds(until: $0, from: clock.now) } ?? pollMilliseconds : 0
 
-      var messages: [Message] = []
       var resized = false
       let started = clock.now
       var next = readInput(timeoutMilliseconds: wait)

@@ -26,6 +26,7 @@ public enum TerminalSession {
   }
 
   /// Runs a Program full-screen until it returns .quit or the user interrupts; always restores the terminal.
+  /// While the program `capturesInterrupt`, Ctrl-C reaches it as `.key(.control("c"))` instead.
   @discardableResult
   public static func run<P: Program>(_ program: inout P, capabilities: Capabilities) throws(TerminalError)
     -> Ending
@@ -36,7 +37,7 @@ public enum TerminalSession {
     defer { signals.restore() }
     var screen = Screen(capabilities: capabilities)
     defer { screen.end() }
-    return try loop(&program, screen: &screen, interrupted: { signals.received })
+    return try loop(&program, screen: &screen, interrupted: signals.take)
   }
 
   /// The start-up checks, in the order a user would fix them; returns the terminal's colour count.

@@ -133,8 +133,8 @@ public final class Block {
   /// The current parameters.
   public var parameters: Parameters {
     let tensors = Dictionary(uniqueKeysWithValues: parameterVars.map { ($0.name, graph.value($0.variable)) })
-    // The names and shapes are the ones this block was made from, so this cannot fail.
-    return try! Parameters(config: config, tensors: tensors)
+    // The names and shapes are the ones this block was made from; the values may have diverged to NaN.
+    return Parameters(trusted: config, tensors: tensors)
   }
 
   /// Replaces one parameter's values (the next forward uses them).

@@ -40,6 +40,12 @@ public struct Parameters: Equatable, Sendable {
     self.tensors = tensors
   }
 
+  /// Parameters the caller knows to have the layout's names and shapes (values may be anything, even NaN).
+  init(trusted config: BlockConfig, tensors: [String: Tensor]) {
+    self.names = Parameters.layout(for: config).map(\.name)
+    self.tensors = tensors
+  }
+
   /// Seeded PyTorch-style initial values: Linear weight and bias uniform in ±1/√fan_in, embeddings standard normal.
   public init(initializedFor config: BlockConfig) {
     var rng = SeededGenerator(seed: config.seed)

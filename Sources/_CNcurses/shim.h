@@ -10,6 +10,7 @@
 #include <term.h>
 #include <locale.h>
 #include <langinfo.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <wchar.h>
@@ -76,6 +77,20 @@ static inline int qkv_catch_signal(int qkv_signal, void (*handler)(int), struct 
   return sigaction(qkv_signal, &action, NULL) == 0 ? 1 : -1;
 }
 
+/// Unblocks, in the calling thread, the signals a session relies on (the ending ones, SIGWINCH for resizes,
+/// SIGTSTP/SIGCONT for Ctrl-Z): a parent that spawned us from a thread with them blocked passed that mask on.
+/// The mask before is saved in `previous`.
+static inline int qkv_unblock_session_signals(sigset_t *previous) {
+  sigset_t wanted;
+  sigemptyset(&wanted);
+  int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP, SIGCONT};
+  for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaddset(&wanted, signals[i]);
+  return pthread_sigmask(SIG_UNBLOCK, &wanted, previous);
+}
+
+/// Puts back a signal mask saved by qkv_unblock_session_signals.
+static inline void qkv_restore_signal_mask(const sigset_t *previous) { pthread_sigmask(SIG_SETMASK, previous, NULL); }
+
 /// Puts back an action saved by qkv_catch_signal.
 static inline void qkv_restore_signal(int qkv_signal, const struct sigaction *previous) {
   sigaction(qkv_signal, previous, NULL);
@@ -86,7 +101,8 @@ static inline void qkv_restore_signal(int qkv_signal, const struct sigaction *pr
 #define QKV_SIGNAL_LIMIT 65
 
 /// The handlers qkv_catch_crash replaced, by signal number. A function-local static: Swift emits the
-/// functions of an imported header, but not its file-scope variables.
+/// functions of an imported header, but not its file-scope variables. Each Swift file that calls a static
+/// inline function gets its own copy (and its own table), so only Signals.swift calls the crash functions.
 static inline struct sigaction *qkv_crash_previous(void) {
   static struct sigaction previous[QKV_SIGNAL_LIMIT];
   return previous;

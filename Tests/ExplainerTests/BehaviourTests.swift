@@ -106,7 +106,43 @@ struct BehaviourTests {
     let before = app.state.parameters
     Self.press(&app, .tab, .character("+"))
     #expect(app.state.parameters == before)
-    #expect(app.state.notice?.text == "This step lets you change only: output.bias.")
+    #expect(app.state.notice?.text == "k_linear.weight is locked in this step; only output.bias can change (Tab reaches it).")
+    #expect(Self.screen(app).contains("k_linear.weight is locked in this step"))
+    // `=` is refused the same way, and a step that locks everything says so.
+    Self.press(&app, .character("="))
+    #expect(app.state.input == nil && app.state.notice?.isError == true)
+    lesson.steps[2].editable = []
+    app = Self.app(step: 2, lesson: lesson)
+    Self.press(&app, .tab, .character("-"))
+    #expect(app.state.parameters == before)
+    #expect(app.state.notice?.text == "Every parameter is locked in this step: watch the numbers, or go on with n.")
+  }
+
+  /// Every parameter a step lets the student edit gets a panel on any stage, so Tab and Shift-Tab reach it,
+  /// and it can be changed there.
+  @Test func tabReachesEveryEditableParameterOnAnyStage() throws {
+    let editable = ["q_linear.bias", "k_linear.weight", "v_linear.bias", "o_linear.weight", "ffn1.bias", "output.weight"]
+    for stage in [Stage.scores, .softmax, .attention, .loss] {
+      let lesson = LessonTests.lesson([LessonStep(title: "edit", prose: "Change them.", stage: stage, editable: editable)])
+      for key in [Key.tab, .backTab] {
+        var app = Self.app(lesson: lesson)
+        var seen: Set<String> = []
+        for _ in 0..<app.state.selectable.count {
+          Self.press(&app, key)
+          seen.insert(app.state.selection.tensor.name)
+          if editable.contains(app.state.selection.tensor.name) {
+            // The selected panel is on screen (scrolled to) and its entry can be nudged.
+            let title = app.state.title(of: app.state.selection.tensor)
+            #expect(Self.screen(app).contains("▸ " + title.prefix(6)), "\(stage) \(title)")
+            let before = app.state.parameters[app.state.selection.tensor.name]
+            Self.press(&app, .character("+"))
+            #expect(app.state.parameters[app.state.selection.tensor.name] != before, "\(stage) \(app.state.selection.tensor)")
+            #expect(app.state.notice?.isError == false)
+          }
+        }
+        #expect(Set(editable).isSubset(of: seen), "\(stage) \(key): \(Set(editable).subtracting(seen))")
+      }
+    }
   }
 
   // MARK: Training
@@ -365,12 +401,32 @@ struct BehaviourTests {
     #expect(app.state.showsHelp)
     let help = Self.screen(app)
     for (_, label) in contract { #expect(help.contains(label), "help names \(label)") }
-    for binding in KeyMap.help { #expect(help.contains(binding.keys), "help lists \(binding.keys)") }
-    // On a small screen every key is still there, spelled short.
-    let small = Self.screen(app, 60, 16)
-    for binding in KeyMap.help { #expect(small.contains(binding.short.keys), "small help lists \(binding.short.keys)") }
+    for binding in KeyMap.help { #expect(Self.lists(help, binding.keys, binding.meaning), "help lists \(binding.keys)") }
+    // On smaller screens every key is still there, spelled short.
+    for (width, height) in [(80, 24), (60, 16)] {
+      let small = Self.screen(app, width, height)
+      for binding in KeyMap.help {
+        #expect(Self.lists(small, binding.short.keys, binding.short.meaning), "\(width)×\(height) help lists \(binding.short.keys)")
+      }
+      #expect(small.contains("? or Esc closes this help"))
+    }
     Self.press(&app, .escape)
     #expect(!app.state.showsHelp)
+  }
+
+  /// Whether a line of the screen shows `keys`, then spaces, then `meaning`.
+  static func lists(_ screen: String, _ keys: String, _ meaning: String) -> Bool {
+    let pattern = "(^|[ │|])" + NSRegularExpression.escapedPattern(for: keys) + " {2,}"
+      + NSRegularExpression.escapedPattern(for: meaning)
+    return screen.split(separator: "\n").contains { $0.range(of: pattern, options: .regularExpression) != nil }
+  }
+
+  @Test func theKeyHintMentionsTheLessonsWhenThereIsRoom() {
+    let app = Self.app()
+    for (width, height) in [(60, 16), (80, 24), (100, 30), (140, 40)] {
+      let hint = app.view(width: width, height: height).lines.last ?? ""
+      #expect(hint.contains("L lessons") && hint.contains("? help") && hint.contains("q quit"), "\(width): \(hint)")
+    }
   }
 
   @Test func qAndControlCQuit() {

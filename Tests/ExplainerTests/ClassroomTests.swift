@@ -313,6 +313,31 @@ private extension Classroom {
     #expect(room.state.notice?.text == "The demo is over: the keys are yours.")
   }
 
+  @Test func controlCStopsAPlayingDemoAndThenQuits() throws {
+    let lessons = try library()
+    var room = Classroom(lesson: lessons[0], library: lessons, challengeEvaluator: evaluator,
+                         script: try DemoScript.parse("pace 0.1\nkeys n n n", file: "d.demo"))
+    #expect(room.capturesInterrupt)
+    _ = room.update(.tick)
+    #expect(room.state.stepIndex == 1)
+    // The runtime delivers Ctrl-C as a key while the demo plays: it stops the demo and is not applied.
+    #expect(room.update(.key(.control("c"))) == .none)
+    #expect(room.player == nil && !room.capturesInterrupt && room.state.stepIndex == 1)
+    #expect(room.state.notice?.text == "The demo stopped: the keys are yours.")
+    #expect(room.update(.key(.control("c"))) == .quit)
+    // Without a demo, and in the bare explainer, Ctrl-C is left to end the program.
+    #expect(!Classroom(lesson: lessons[0], library: lessons, challengeEvaluator: evaluator).capturesInterrupt)
+    #expect(!ExplainerApp(lesson: lessons[0]).capturesInterrupt)
+  }
+
+  @Test func aDemoThatEndsHandsCtrlCBack() throws {
+    let lessons = try library()
+    var room = Classroom(lesson: lessons[0], library: lessons, challengeEvaluator: evaluator,
+                         script: try DemoScript.parse("keys n", file: "d.demo"))
+    for _ in 0..<40 where room.capturesInterrupt { _ = room.update(.tick) }
+    #expect(!room.capturesInterrupt && room.state.stepIndex == 1)
+  }
+
   @Test func aDemoCanQuit() throws {
     let lessons = try library()
     var room = Classroom(lesson: lessons[0], library: lessons, challengeEvaluator: evaluator,

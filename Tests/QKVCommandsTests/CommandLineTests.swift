@@ -150,4 +150,15 @@ struct CommandLineTests {
     let last = r.out.split(separator: "\n").last.map(String.init) ?? ""
     #expect(last.hasSuffix(" steps/s") && Int(last.dropLast(" steps/s".count)) ?? 0 > 0, "\(r.out)")
   }
+
+  @Test func benchUIReportsLatencyAndBytes() {
+    let r = qkv("bench", "--ui", "--seconds", "0.01")
+    #expect(r.status == 0, "\(r.err)")
+    let lines = r.out.split(separator: "\n").map(String.init)
+    #expect(lines.contains { $0.hasPrefix("first frame: ") && $0.contains(" ms") })
+    #expect(lines.contains { $0.hasPrefix("bytes per key: ") })
+    // At least a thousand keys are replayed, however short the time.
+    #expect(lines.contains { $0.hasPrefix("") && (Int($0.prefix { $0.isNumber }) ?? 0) >= 1000 })
+    #expect(lines.last?.hasPrefix("latency per key: p50 ") == true && lines.last?.contains("p99") == true)
+  }
 }

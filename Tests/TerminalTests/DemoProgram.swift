@@ -6,6 +6,7 @@ struct DemoProgram: Program {
   var messages: [Message] = []
   var ticksToQuit: Int?
   var tickInterval: Duration?
+  var capturesInterrupt = false
   var marked = false
 
   mutating func update(_ message: Message) -> Effect {

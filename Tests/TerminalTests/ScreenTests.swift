@@ -11,7 +11,9 @@ import _CNcurses
   /// Runs `program` on an xterm-256color screen (80×24 from terminfo) fed with `keys`, then hands the live
   /// screen to `inspect` before tearing it down.
   func run(_ program: inout DemoProgram, keys: [UInt8], capabilities: Capabilities = Capabilities(),
-           inspect: (inout Screen) -> Void = { _ in }) throws -> Result<TerminalSession.Ending, TerminalError> {
+           signals: [Int32] = [], inspect: (inout Screen) -> Void = { _ in })
+    throws -> Result<TerminalSession.Ending, TerminalError>
+  {
     let previousLocale = String(cString: setlocale(LC_CTYPE, nil))
     try #require(setlocale(LC_CTYPE, "C.UTF-8") != nil, "the C.UTF-8 locale is needed to decode UTF-8 keys")
     defer { setlocale(LC_CTYPE, previousLocale) }
@@ -26,8 +28,9 @@ import _CNcurses
 
     var screen = try #require(Screen(capabilities: capabilities, type: "xterm-256color", output: output, input: input))
     defer { screen.end() }
+    var pendingSignals = signals[...]
     let ending = Result { () throws(TerminalError) in
-      try TerminalSession.loop(&program, screen: &screen, interrupted: { nil })
+      try TerminalSession.loop(&program, screen: &screen, interrupted: { pendingSignals.popFirst() })
     }
     inspect(&screen)
     return ending
@@ -134,6 +137,24 @@ import _CNcurses
     let ending = try run(&program, keys: [])
     #expect(try ending.get() == .quit)
     #expect(program.messages.filter { $0 == .tick }.count == 3)
+  }
+
+  @Test func signalsEndTheLoop() throws {
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+      var program = DemoProgram()
+      let ending = try run(&program, keys: Array("nq".utf8), signals: [signal])
+      #expect(try ending.get() == .signal(signal))
+      #expect(program.messages == [.resize(width: 80, height: 24)])
+    }
+  }
+
+  @Test func ctrlCIsAKeyWhileTheProgramCapturesIt() throws {
+    var program = DemoProgram(capturesInterrupt: true)
+    let ending = try run(&program, keys: Array("q".utf8), signals: [SIGINT])
+    #expect(try ending.get() == .quit)
+    #expect(program.messages == [.resize(width: 80, height: 24), .key(.control("c")), .key(.character("q"))])
+    var terminated = DemoProgram(capturesInterrupt: true)
+    #expect(try run(&terminated, keys: Array("q".utf8), signals: [SIGTERM]).get() == .signal(SIGTERM))
   }
 
   @Test func inputThatEndsIsAnErrorNotASpin() throws {

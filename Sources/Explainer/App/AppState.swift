@@ -74,8 +74,19 @@ public struct AppState: Sendable {
   var undoStack: [Snapshot] = []
   /// Whether the help overlay covers the screen.
   public internal(set) var showsHelp = false
-  /// The value being typed after `=` (nil when not typing).
+  /// What the input line is for.
+  public enum InputKind: Equatable, Sendable {
+    /// A parameter entry's value, after `=`.
+    case value
+    /// The file to save the session to, after `w`.
+    case fileName
+  }
+
+  /// The text being typed on the input line (nil when not typing).
   public internal(set) var input: String?
+  public internal(set) var inputKind = InputKind.value
+  /// The file `w` asked to save the session to, until the program's `SessionWriter` writes it.
+  public internal(set) var pendingSave: String?
   public internal(set) var notice: Notice?
   /// Whether the gradient check follows the selection (always on the gradcheck stage).
   public internal(set) var checksGradient = false
@@ -98,6 +109,8 @@ public struct AppState: Sendable {
   static let learningRates: [Double] = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3]
   /// The step of the live gradient check's central difference.
   static let checkStep = 1e-5
+  /// The file `w` offers, in the current folder.
+  public static let defaultSessionFile = "qkv-session.json"
 
   /// A session on `lesson` at `step`; `parameters` (when their layout fits the lesson's config) replace the seed's.
   public init(lesson: Lesson, step: Int = 0, parameters: Parameters? = nil, challengeEvaluator: ChallengeEvaluator? = nil) {
@@ -139,8 +152,9 @@ public struct AppState: Sendable {
     let shown = Set(rows.joined())
     var wanted: [TensorRef] = []
     if let focus = step.focus.map(TensorRef.init(focus:)) { wanted.append(focus) }
-    // A short list of editable parameters is worth showing; "everything" is not.
-    if let editable = step.editable, editable.count <= 4 { wanted += editable.map { TensorRef($0) } }
+    // Every parameter the step lets the student edit can be reached with Tab, so a challenge can sit on the
+    // stage whose numbers it changes. (Without `edit:` everything is editable: that is not a list to show.)
+    if let editable = step.editable { wanted += editable.map { TensorRef($0) } }
     var extra: [PanelSpec] = []
     for ref in wanted where matrix(ref) != nil {
       let alternatives = [ref, TensorRef(ref.name, perHead: !ref.perHead, gradient: ref.gradient)]

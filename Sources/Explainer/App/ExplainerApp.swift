@@ -8,6 +8,8 @@ public struct ExplainerApp: Program, Sendable {
   public private(set) var state: AppState
   /// What the terminal can show (colours, Unicode); the backend may set it once it knows.
   public var capabilities: Capabilities
+  /// Where `w` saves the session (nil: nowhere, the default here; `Classroom`, which `qkv` runs, saves).
+  public var sessionWriter: SessionWriter?
 
   /// The explainer on `lesson`, opened at `step` (clamped to the lesson), with the seed's parameters.
   public init(lesson: Lesson, step: Int = 0, capabilities: Capabilities = Capabilities()) {
@@ -22,7 +24,11 @@ public struct ExplainerApp: Program, Sendable {
     self.capabilities = capabilities
   }
 
-  public mutating func update(_ message: Message) -> Effect { state.update(message) }
+  public mutating func update(_ message: Message) -> Effect {
+    let effect = state.update(message)
+    state.saveSession(with: sessionWriter)
+    return effect
+  }
 
   public func view(width: Int, height: Int) -> Buffer {
     Screen.render(state, capabilities: capabilities, width: width, height: height)

@@ -12,6 +12,9 @@ enum Command: Hashable, Sendable {
   case lowerLearningRate, raiseLearningRate
   case toggleCausal, toggleScale, toggleResidual
   case gradientCheck
+  case hint, presenter, lessons
+  case saveSession
+  case dismiss
   case help
   case quit
 }
@@ -36,11 +39,12 @@ enum KeyMap {
 
   static func character(_ ch: Character, _ command: Command) -> (Key, Command) { (.character(ch), command) }
 
-  /// Every key of DESIGN.md, and the explainer's own.
+  /// Every key of DESIGN.md, the explainer's own and the classroom's (`L`: the picker needs the library that
+  /// only `Classroom` has). A key missing here does nothing: the dispatchers read only this table.
   static let help: [Binding] = [
-    Binding(keys: "n / space / PgDn", meaning: "next step", short: ("n space", "next step"),
+    Binding(keys: "n / space / PgDn", meaning: "next step", short: ("n spc PgDn", "next step"),
             bindings: [character("n", .nextStep), character(" ", .nextStep), (.pageDown, .nextStep)]),
-    Binding(keys: "p / PgUp", meaning: "previous step", short: ("p", "previous step"), bindings: [character("p", .previousStep), (.pageUp, .previousStep)]),
+    Binding(keys: "p / PgUp", meaning: "previous step", short: ("p PgUp", "previous step"), bindings: [character("p", .previousStep), (.pageUp, .previousStep)]),
     Binding(keys: "arrows / h j k l", meaning: "move the cursor in the tensor", short: ("arrows hjkl", "move cursor"), bindings: [
       (.left, .move(dRow: 0, dColumn: -1)), (.down, .move(dRow: 1, dColumn: 0)), (.up, .move(dRow: -1, dColumn: 0)),
       (.right, .move(dRow: 0, dColumn: 1)), character("h", .move(dRow: 0, dColumn: -1)),
@@ -51,7 +55,7 @@ enum KeyMap {
             bindings: [(.tab, .nextTensor), (.backTab, .previousTensor)]),
     Binding(keys: "{ / }", meaning: "previous / next attention head", short: ("{ }", "heads"),
             bindings: [character("{", .previousHead), character("}", .nextHead)]),
-    Binding(keys: "+ / -", meaning: "nudge the selected parameter entry", short: ("+ -", "nudge entry"), bindings: [
+    Binding(keys: "+ / - (or _)", meaning: "nudge the selected parameter entry", short: ("+ - _", "nudge entry"), bindings: [
       character("+", .nudge(sign: 1)), character("-", .nudge(sign: -1)), character("_", .nudge(sign: -1)),
     ]),
     Binding(keys: "[ / ]", meaning: "smaller / larger nudge", short: ("[ ]", "nudge size"), bindings: [character("[", .smallerNudge), character("]", .largerNudge)]),
@@ -60,7 +64,7 @@ enum KeyMap {
     Binding(keys: "0", meaning: "reset to the starting (seed's) parameters", short: ("0", "reset to seed"), bindings: [character("0", .reset)]),
     Binding(keys: "t", meaning: "one SGD step: w ← w − lr·∂loss/∂w", short: ("t", "one SGD step"), bindings: [character("t", .sgdStep)]),
     Binding(keys: "r", meaning: "run / pause training", short: ("r", "run/pause SGD"), bindings: [character("r", .run)]),
-    Binding(keys: "< / >", meaning: "lower / raise the learning rate", short: ("< >", "learning rate"), bindings: [
+    Binding(keys: "< / > (or , .)", meaning: "lower / raise the learning rate", short: ("< > , .", "learning rate"), bindings: [
       character("<", .lowerLearningRate), character(">", .raiseLearningRate),
       character(",", .lowerLearningRate), character(".", .raiseLearningRate),
     ]),
@@ -68,6 +72,13 @@ enum KeyMap {
     Binding(keys: "s", meaning: "√d_k scaling on / off", short: ("s", "√d_k scaling"), bindings: [character("s", .toggleScale)]),
     Binding(keys: "R", meaning: "residual connections on / off", short: ("R", "residual"), bindings: [character("R", .toggleResidual)]),
     Binding(keys: "g", meaning: "gradient check of the selected entry on / off", short: ("g", "grad check"), bindings: [character("g", .gradientCheck)]),
+    Binding(keys: "H", meaning: "a hint for the step's challenge", short: ("H", "hint"), bindings: [character("H", .hint)]),
+    Binding(keys: "L", meaning: "lessons: pick one (j/k move, Enter opens)", short: ("L", "lessons"), bindings: [character("L", .lessons)]),
+    Binding(keys: "P", meaning: "presenter mode for a projector on / off", short: ("P", "presenter"), bindings: [character("P", .presenter)]),
+    Binding(keys: "w", meaning: "write the session to a file (qkv --load FILE resumes it)", short: ("w", "save session"),
+            bindings: [character("w", .saveSession)]),
+    Binding(keys: "Esc", meaning: "clear the message; cancel typing; close help", short: ("Esc", "clear/cancel"),
+            bindings: [(.escape, .dismiss)]),
     Binding(keys: "?", meaning: "this help (? or Esc closes it)", short: ("?", "this help"), bindings: [character("?", .help)]),
     Binding(keys: "q / Ctrl-C", meaning: "quit", short: ("q Ctrl-C", "quit"), bindings: [character("q", .quit), (.control("c"), .quit)]),
   ]
@@ -83,9 +94,10 @@ enum KeyMap {
 
   /// The one-line hint, shortest last: the first that fits the width is shown.
   static let hints = [
-    "n/p step · Tab tensor · hjkl/arrows move · +/- nudge · = set · t SGD step · r run · u undo · ? help · q quit",
-    "n/p step · Tab tensor · hjkl move · +/- nudge · t step · r run · u undo · ? help · q quit",
-    "n/p step · Tab tensor · +/- nudge · t step · r run · ? help · q quit",
-    "n/p · Tab · +/- · t · r · ? help · q quit",
+    "n/p step · Tab tensor · hjkl/arrows move · +/- nudge · = set · t SGD step · r run · u undo · w save · L lessons · ? help · q quit",
+    "n/p step · Tab tensor · hjkl move · +/- nudge · = set · t step · r run · u undo · w save · L lessons · ? help · q quit",
+    "n/p step · Tab tensor · hjkl move · +/- nudge · t/r train · u undo · L lessons · ? help · q quit",
+    "n/p step · Tab tensor · +/- nudge · t/r train · L lessons · ? help · q quit",
+    "n/p · Tab · +/- · t · r · L lessons · ? help · q quit",
   ]
 }

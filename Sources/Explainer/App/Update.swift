@@ -29,13 +29,10 @@ extension AppState {
       showsHelp = false
       if key == .character("?") || key == .escape || key == .enter { return .none }
     }
-    if key == .escape {
-      notice = nil
-      return .none
-    }
     guard let command = KeyMap.command(for: key) else { return .none }
     switch command {
     case .quit: return .quit
+    case .dismiss: notice = nil
     case .nextStep: goToStep(stepIndex + 1)
     case .previousStep: goToStep(stepIndex - 1)
     case .move(let dRow, let dColumn): move(dRow: dRow, dColumn: dColumn)
@@ -51,6 +48,10 @@ extension AppState {
       learningRate = AppState.neighbour(of: learningRate, in: AppState.learningRates, up: command == .raiseLearningRate)
       notice = Notice(text: "learning rate lr = \(Format.number(learningRate))", isError: false)
     case .typeValue: beginTyping()
+    case .saveSession:
+      input = AppState.defaultSessionFile
+      inputKind = .fileName
+      notice = nil
     case .undo: undo()
     case .reset: reset()
     case .sgdStep: sgdStep(explain: true)
@@ -62,6 +63,13 @@ extension AppState {
     case .toggleResidual: toggle(\.residual, "residual", on: "h1 = x + attn_out, y = h1 + ffn_out",
                                  off: "h1 = attn_out, y = ffn_out: no shortcut for the gradient")
     case .gradientCheck: toggleGradientCheck()
+    case .hint: showHint()
+    case .presenter:
+      presenter.toggle()
+      notice = Notice(text: presenter ? "Presenter mode: P returns to the full screen." : "Presenter mode off.", isError: false)
+    case .lessons:
+      // `Classroom` opens its picker before the key gets here; a bare explainer has no library to pick from.
+      notice = Notice(text: "No lesson library here: run qkv to pick a lesson.", isError: true)
     case .help: showsHelp = true
     }
     return .none
@@ -71,6 +79,21 @@ extension AppState {
   static func neighbour(of value: Double, in ladder: [Double], up: Bool) -> Double {
     up ? ladder.first { $0 > value * (1 + 1e-9) } ?? ladder.last ?? value
       : ladder.last { $0 < value * (1 - 1e-9) } ?? ladder.first ?? value
+  }
+
+  /// Shows the hint of the first challenge of the step not yet met (or of the first, when all are).
+  mutating func showHint() {
+    let challenges = step?.challenges ?? []
+    let unmet = challenges.indices.first { n in !(challengeResults.indices.contains(n) && challengeResults[n] == true) }
+    let text: String
+    if challenges.isEmpty {
+      text = "This step has no challenge."
+    } else if let hint = challenges[unmet ?? 0].hint {
+      text = "Hint: \(hint)"
+    } else {
+      text = "This challenge has no hint."
+    }
+    notice = Notice(text: text, isError: false)
   }
 
   // MARK: Walking and selecting
@@ -127,8 +150,11 @@ extension AppState {
       return nil
     }
     if let editable = step?.editable, !editable.contains(entry.name) {
-      let allowed = editable.isEmpty ? "none" : editable.joined(separator: ", ")
-      notice = Notice(text: "This step lets you change only: \(allowed).", isError: true)
+      let text = editable.isEmpty
+        ? "Every parameter is locked in this step: watch the numbers, or go on with n."
+        : "\(entry.name) is locked in this step; only \(editable.joined(separator: ", ")) can change "
+          + "(Tab reaches \(editable.count == 1 ? "it" : "them"))."
+      notice = Notice(text: text, isError: true)
       return nil
     }
     return entry
@@ -175,33 +201,50 @@ extension AppState {
   mutating func beginTyping() {
     guard editableEntry() != nil else { return }
     input = ""
+    inputKind = .value
     notice = nil
   }
 
-  /// Keys while typing a value after `=`.
+  /// Keys while typing on the input line: a value after `=`, a file name after `w`.
   mutating func typeKey(_ key: Key) {
     switch key {
     case .escape:
       input = nil
-      notice = Notice(text: "Nothing changed.", isError: false)
+      notice = Notice(text: inputKind == .fileName ? "Not saved." : "Nothing changed.", isError: false)
     case .backspace:
       if input?.isEmpty == false { input?.removeLast() }
-    case .enter:
-      let text = (input ?? "").replacingOccurrences(of: "−", with: "-").trimmingCharacters(in: .whitespaces)
-      input = nil
-      guard let value = Double(text), value.isFinite else {
-        notice = Notice(text: "\"\(text)\" is not a number: nothing changed.", isError: true)
-        return
-      }
-      guard let entry = editableEntry() else { return }
-      set(entry, to: value, how: "set")
-    case .character(let ch) where "0123456789.-+eE−".contains(ch):
-      if (input?.count ?? 0) < 24 { input?.append(ch) }
+    case .control("u"):
+      input = ""
     case .control("c"):
       input = nil
+    case .enter:
+      let text = (input ?? "").trimmingCharacters(in: .whitespaces)
+      input = nil
+      switch inputKind {
+      case .value: setTypedValue(text)
+      case .fileName: pendingSave = text.isEmpty ? AppState.defaultSessionFile : text
+      }
+    case .character(let ch) where inputKind == .fileName:
+      // Any printable character can be part of a path.
+      if !ch.isNewline && !(ch.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false) && (input?.count ?? 0) < 1024 {
+        input?.append(ch)
+      }
+    case .character(let ch) where "0123456789.-+eE−".contains(ch):
+      if (input?.count ?? 0) < 24 { input?.append(ch) }
     default:
       break
     }
+  }
+
+  /// Sets the selected entry to the number typed after `=`.
+  mutating func setTypedValue(_ typed: String) {
+    let text = typed.replacingOccurrences(of: "−", with: "-")
+    guard let value = Double(text), value.isFinite else {
+      notice = Notice(text: "\"\(text)\" is not a number: nothing changed.", isError: true)
+      return
+    }
+    guard let entry = editableEntry() else { return }
+    set(entry, to: value, how: "set")
   }
 
   mutating func undo() {

@@ -235,11 +235,21 @@ enum Screen {
     canvas.write(clip(second, width - 2, theme), x: 1, y: top + 1, limit: line(top + 1))
     // 3: the notice, or the value being typed.
     if let input = state.input {
-      let target = state.parameterEntry().map { state.entryName($0.name) } ?? "value"
-      let text = "\(target) = \(input)"
-      let end = canvas.write(text, x: 1, y: top + 2, style: theme.title, limit: line(top + 2))
+      let prompt: String, keys: String
+      switch state.inputKind {
+      case .value:
+        prompt = (state.parameterEntry().map { state.entryName($0.name) } ?? "value") + " = "
+        keys = "   Enter sets · Esc cancels"
+      case .fileName:
+        prompt = "save the session as: "
+        keys = "   Enter saves · Esc cancels · Ctrl-U clears"
+      }
+      // A long path shows its end, where the typing is.
+      let room = max(1, width - 3 - prompt.count - (input.count + prompt.count + keys.count + 3 <= width ? keys.count : 0))
+      let shown = input.count <= room ? input : "…" + input.suffix(room - 1)
+      let end = canvas.write(prompt + shown, x: 1, y: top + 2, style: theme.title, limit: line(top + 2))
       canvas.put("_", x: end, y: top + 2, style: theme.cursor(.plain))
-      canvas.write("   Enter sets · Esc cancels", x: end + 1, y: top + 2, style: theme.faint, limit: line(top + 2))
+      canvas.write(keys, x: end + 1, y: top + 2, style: theme.faint, limit: line(top + 2))
     } else if let notice = state.notice ?? (state.lossIsFinite ? nil : state.nonFiniteNotice) {
       canvas.write(clip(notice.text, width - 2, theme), x: 1, y: top + 2, style: notice.isError ? theme.error : .plain,
                    limit: line(top + 2))

@@ -7,38 +7,70 @@ struct HelpOverlay {
   var footer = "? or Esc closes this help"
 
   func render(into canvas: inout Canvas, area: Rect) {
-    let theme = canvas.theme
-    let width = entries.map { theme.text($0.keys).count + 2 + theme.text($0.meaning).count }.max() ?? 0
-    let fits = entries.count + 4 <= area.height && width + 4 <= area.width
-    render(fits ? entries : shortEntries, into: &canvas, area: area)
+    // The roomiest layout that shows every entry: long spellings before short ones, fewer columns before
+    // more, a blank line above the footer before the footer set into the bottom edge of the frame.
+    for list in [entries, shortEntries] {
+      for columns in 1...3 {
+        for spacious in [true, false] {
+          let layout = Layout(list, columns: columns, spacious: spacious, theme: canvas.theme)
+          if layout.width <= area.width && layout.height <= area.height {
+            render(list, layout: layout, into: &canvas, area: area)
+            return
+          }
+        }
+      }
+    }
+    // Smaller than any terminal the screen draws into: the short list, clipped.
+    render(shortEntries, layout: Layout(shortEntries, columns: 3, spacious: false, theme: canvas.theme), into: &canvas, area: area)
   }
 
-  func render(_ entries: [(keys: String, meaning: String)], into canvas: inout Canvas, area: Rect) {
+  /// The box's size for `count` entries in `columns`, with a blank line above the footer when `spacious`.
+  struct Layout {
+    let columns: Int
+    let perColumn: Int
+    let keyWidth: Int
+    let columnWidth: Int
+    let spacious: Bool
+
+    init(_ entries: [(keys: String, meaning: String)], columns: Int, spacious: Bool, theme: Theme) {
+      self.columns = columns
+      self.spacious = spacious
+      perColumn = (entries.count + columns - 1) / columns
+      let keyWidth = entries.map { theme.text($0.keys).count }.max() ?? 0
+      self.keyWidth = keyWidth
+      columnWidth = entries.map { keyWidth + 2 + theme.text($0.meaning).count }.max() ?? 0
+    }
+
+    /// Frame and margins around the columns, three spaces between them.
+    var width: Int { columns * columnWidth + 3 * (columns - 1) + 4 }
+    /// The frame, the entries, and the footer (with a blank line above it, or in the bottom edge).
+    var height: Int { perColumn + (spacious ? 4 : 2) }
+  }
+
+  func render(_ entries: [(keys: String, meaning: String)], layout: Layout, into canvas: inout Canvas, area: Rect) {
     let theme = canvas.theme
-    let keyWidth = entries.map { theme.text($0.keys).count }.max() ?? 0
-    let entryWidth = entries.map { keyWidth + 2 + theme.text($0.meaning).count }.max() ?? 0
-    // Two columns when one would be taller than the area.
-    let columns = entries.count + 4 > area.height ? 2 : 1
-    let perColumn = (entries.count + columns - 1) / columns
-    let columnWidth = min(entryWidth, (area.width - 4 - 3 * (columns - 1)) / columns)
-    let width = min(area.width, columns * columnWidth + 3 * (columns - 1) + 4)
-    let height = min(area.height, perColumn + 4)
+    let columnWidth = min(layout.columnWidth, (area.width - 4 - 3 * (layout.columns - 1)) / layout.columns)
+    let width = min(area.width, layout.width)
+    let height = min(area.height, layout.height)
     let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width: width, height: height)
     guard box.width >= 4, box.height >= 3 else { return }
     canvas.fill(box)
     drawFrame(into: &canvas, box)
     canvas.write(" \(title) ", x: box.x + 2, y: box.y, style: theme.title, limit: box)
-    let inner = Rect(x: box.x + 2, y: box.y + 1, width: box.width - 4, height: box.height - 3)
-    canvas.clipped(to: inner) { canvas in
+    let inner = Rect(x: box.x + 2, y: box.y + 1, width: box.width - 4, height: layout.perColumn)
+    canvas.clipped(to: inner.intersection(box)) { canvas in
       for (n, entry) in entries.enumerated() {
-        let column = n / perColumn, row = n % perColumn
+        let column = n / layout.perColumn, row = n % layout.perColumn
         let x = inner.x + column * (columnWidth + 3)
         let limit = Rect(x: x, y: inner.y + row, width: columnWidth, height: 1)
-        let after = canvas.write(Format.left(theme.text(entry.keys), keyWidth), x: x, y: inner.y + row, style: theme.key, limit: limit)
+        let after = canvas.write(Format.left(theme.text(entry.keys), layout.keyWidth), x: x, y: inner.y + row,
+                                 style: theme.key, limit: limit)
         canvas.write("  " + entry.meaning, x: after, y: inner.y + row, limit: limit)
       }
     }
-    canvas.write(footer, x: box.x + 2, y: box.maxY - 2, style: theme.faint, limit: Rect(x: box.x + 2, y: box.maxY - 2, width: box.width - 4, height: 1))
+    let footerY = layout.spacious ? box.maxY - 2 : box.maxY - 1
+    let text = layout.spacious ? footer : " \(footer) "
+    canvas.write(text, x: box.x + 2, y: footerY, style: theme.faint, limit: Rect(x: box.x + 2, y: footerY, width: box.width - 4, height: 1))
   }
 
   func drawFrame(into canvas: inout Canvas, _ box: Rect) {
