@@ -46,6 +46,8 @@ def main():
     parser.add_argument("--bin", help="a built qkv binary (default: swift build -c release)")
     parser.add_argument("--scratch-path", help="swift build --scratch-path for the build")
     parser.add_argument("--peers", default="torch,jax", help="peers to run (default torch,jax)")
+    parser.add_argument("--per-head", action="store_true",
+                        help="PyTorch computes attention one head at a time (as the golden generator), not batched")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target ratio is missed")
     args = parser.parse_args()
 
@@ -54,8 +56,10 @@ def main():
     missing = [p for p in args.peers.split(",") if p and p not in peers]
     programs = {"qkv": lambda size: [qkv, "bench", "--config", config_path(size), "--seconds", str(args.seconds)]}
     for peer in peers:
-        programs[peer] = lambda size, peer=peer: [sys.executable, os.path.join(HERE, "peers.py"), peer,
-                                                  "--config", config_path(size), "--seconds", str(args.seconds)]
+        extra = ["--per-head"] if args.per_head and peer == "torch" else []
+        programs[peer] = lambda size, peer=peer, extra=extra: [
+            sys.executable, os.path.join(HERE, "peers.py"), peer, "--config", config_path(size),
+            "--seconds", str(args.seconds)] + extra
 
     rows, missed = [], []
     for size in args.sizes.split(","):

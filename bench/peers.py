@@ -5,7 +5,7 @@ The same maths as DESIGN.md and the golden generator (Tests/TinyTransformerTests
 position embeddings, Q/K/V Linear layers, per-head causal scaled attention, output projection, residual, ReLU FFN,
 output Linear, mean cross-entropy; one train step is forward + backward + plain SGD p <- p - lr * grad.
 
-    python3 bench/peers.py torch --config bench/configs/t8_d16_h2.json [--seconds 3]
+    python3 bench/peers.py torch --config bench/configs/t8_d16_h2.json [--seconds 3] [--per-head]
     python3 bench/peers.py jax   --config bench/configs/t8_d16_h2.json [--seconds 3]
 
 The last line is `N steps/s`, as `qkv bench` prints it. Both peers are optional installs (pip install torch / jax).
@@ -62,7 +62,7 @@ def timed(step, seconds, sync=lambda: None):
         batch = max(1, min(batch * 2, int(count / max(elapsed, 1e-9) * 0.01)))
 
 
-def torch_bench(cfg, values, tokens, targets, seconds):
+def torch_bench(cfg, values, tokens, targets, seconds, per_head=False):
     import torch
     import torch.nn.functional as F
 
@@ -78,20 +78,36 @@ def torch_bench(cfg, values, tokens, targets, seconds):
     def linear(x, name):
         return F.linear(x, params[name + ".weight"], params[name + ".bias"])
 
-    def forward():
-        x = params["embedding.weight"][tok]
-        if cfg["positional"]:
-            x = x + params["position.weight"][positions]
-        # Heads as a batch dimension: [H, T, d_k].
-        q = linear(x, "q_linear").view(T, H, d_k).transpose(0, 1)
-        k = linear(x, "k_linear").view(T, H, d_k).transpose(0, 1)
-        v = linear(x, "v_linear").view(T, H, d_k).transpose(0, 1)
+    def attention_batched(q, k, v):
+        # Heads as a batch dimension: [H, T, d_k] (the faster way to write it in eager mode).
+        q, k, v = (t.view(T, H, d_k).transpose(0, 1) for t in (q, k, v))
         s = q @ k.transpose(1, 2)
         if cfg["scale"]:
             s = s / math.sqrt(d_k)
         if cfg["causal"]:
             s = s.masked_fill(mask, float("-inf"))
-        attention = (torch.softmax(s, dim=-1) @ v).transpose(0, 1).reshape(T, d)
+        return (torch.softmax(s, dim=-1) @ v).transpose(0, 1).reshape(T, d)
+
+    def attention_per_head(q, k, v):
+        # One head at a time, as DESIGN.md and the golden generator write it.
+        heads = []
+        for h in range(H):
+            cols = slice(h * d_k, (h + 1) * d_k)
+            s = q[:, cols] @ k[:, cols].T
+            if cfg["scale"]:
+                s = s / math.sqrt(d_k)
+            if cfg["causal"]:
+                s = s.masked_fill(mask, float("-inf"))
+            heads.append(torch.softmax(s, dim=-1) @ v[:, cols])
+        return torch.cat(heads, dim=1)
+
+    attention_of = attention_per_head if per_head else attention_batched
+
+    def forward():
+        x = params["embedding.weight"][tok]
+        if cfg["positional"]:
+            x = x + params["position.weight"][positions]
+        attention = attention_of(linear(x, "q_linear"), linear(x, "k_linear"), linear(x, "v_linear"))
         attn_out = linear(attention, "o_linear")
         h1 = x + attn_out if cfg["residual"] else attn_out
         ffn_out = linear(torch.relu(linear(h1, "ffn1")), "ffn2")
@@ -168,6 +184,8 @@ def main():
     parser.add_argument("peer", choices=["torch", "jax"])
     parser.add_argument("--config", required=True)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--per-head", action="store_true",
+                        help="PyTorch: attention one head at a time (as the golden generator) instead of batched")
     args = parser.parse_args()
     import numpy as np
 
@@ -177,8 +195,10 @@ def main():
     values = initial_values(cfg, rng)
     tokens = cfg.get("tokens") or rng.integers(0, cfg["vocab_size"], cfg["seq_len"]).tolist()
     targets = cfg.get("targets") or rng.integers(0, cfg["vocab_size"], cfg["seq_len"]).tolist()
-    bench = torch_bench if args.peer == "torch" else jax_bench
-    rate = bench(cfg, values, tokens, targets, args.seconds)
+    if args.peer == "torch":
+        rate = torch_bench(cfg, values, tokens, targets, args.seconds, per_head=args.per_head)
+    else:
+        rate = jax_bench(cfg, values, tokens, targets, args.seconds)
     print(f"{rate:.0f} steps/s")
 
 
