@@ -64,22 +64,12 @@ extension Graph {
       gemm(first)
       gemm(second)
     } else if let (a, b) = halves(first), let (c, d) = halves(second) {
-      run4(a, b, c, d)
+      // Four pieces taken in turn: each thread starts on a different product, and whichever finishes first
+      // takes a third piece, so a helper slowed by fetching operands from the other core's cache costs less.
+      run(a, c, b, d)
     } else {
       run(first, second)
     }
-  }
-
-  private func run4(_ a: qkv_gemm_task, _ b: qkv_gemm_task, _ c: qkv_gemm_task, _ d: qkv_gemm_task) {
-    var count = 0
-    for t in [a, b, c, d] { count = max(count, qkv_gemm_workspace_count(t.m, t.n, t.k)) }
-    let workspace0 = gemmWorkspace.pointer(0, count: count)
-    let workspace1 = gemmWorkspace.pointer(1, count: count)
-    gemmWorkspace.tasks[0] = a
-    gemmWorkspace.tasks[1] = c
-    gemmWorkspace.tasks[2] = b
-    gemmWorkspace.tasks[3] = d
-    qkv_gemm_tasks(gemmWorkspace.tasks, 4, workspace0, workspace1)
   }
 
   /// A product cut in two along C's columns (or its rows, when it is narrow) on micro-tile boundaries; every
@@ -103,19 +93,22 @@ extension Graph {
     return (first, second)
   }
 
-  /// Runs one task on this thread, or two shared with the helper, with workspaces big enough for either.
-  private func run(_ first: qkv_gemm_task, _ second: qkv_gemm_task? = nil) {
-    var count = qkv_gemm_workspace_count(first.m, first.n, first.k)
-    if let second { count = max(count, qkv_gemm_workspace_count(second.m, second.n, second.k)) }
-    let workspace0 = gemmWorkspace.pointer(0, count: count)
-    guard let second else {
+  /// Runs one task on this thread, or two to four shared with the helper, with workspaces big enough for any.
+  private func run(_ first: qkv_gemm_task, _ second: qkv_gemm_task? = nil, _ third: qkv_gemm_task? = nil,
+                   _ fourth: qkv_gemm_task? = nil) {
+    let tasks = gemmWorkspace.tasks
+    tasks[0] = first
+    var count = 1
+    if let second { tasks[1] = second; count = 2 }
+    if let third, let fourth { (tasks[2], tasks[3], count) = (third, fourth, 4) }
+    var doubles = 0
+    for i in 0..<count { doubles = max(doubles, qkv_gemm_workspace_count(tasks[i].m, tasks[i].n, tasks[i].k)) }
+    let workspace0 = gemmWorkspace.pointer(0, count: doubles)
+    if count == 1 {
       let t = first
       qkv_gemm(t.m, t.n, t.k, t.a, t.lda, t.trans_a, t.b, t.ldb, t.trans_b, t.c, t.ldc, t.accumulate, workspace0)
-      return
+    } else {
+      qkv_gemm_tasks(tasks, count, workspace0, gemmWorkspace.pointer(1, count: doubles))
     }
-    let workspace1 = gemmWorkspace.pointer(1, count: count)
-    gemmWorkspace.tasks[0] = first
-    gemmWorkspace.tasks[1] = second
-    qkv_gemm_tasks(gemmWorkspace.tasks, 2, workspace0, workspace1)
   }
 }
