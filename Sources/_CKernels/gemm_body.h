@@ -167,38 +167,16 @@ GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME
   }
 }
 
-/// C[0..<mr, 0..<nr] (+)= Σ_p pa[p·MR + i]·pb[p·NR + j]: the MR×NR tile lives in MR·NV vector registers.
+/// C[0..<mr, 0..<nr] (+)= Σ_p op(A)[i,p]·op(B)[p,j], the MR×NR tile held in MR·NV vector registers. Row i of
+/// op(A) starts at a + i·a_rs and steps by a_ks (rows from `rows` on repeat the last one; their results are not
+/// stored); row p of op(B) starts at b + p·b_ks. Packed panels are read with a_rs = 1, a_ks = MR, b_ks = NR;
+/// small products are read where they lie, since they would spend more time packing than multiplying.
 GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME, _kernel)(
-    long kc, const double *restrict pa, const double *restrict pb, double *restrict c, long ldc, long mr, long nr,
-    int overwrite) {
-  VEC acc[MR][NV];
-#pragma clang loop unroll(full)
-  for (int i = 0; i < MR; ++i)
-#pragma clang loop unroll(full)
-    for (int v = 0; v < NV; ++v) acc[i][v] = (VEC){0};
-  for (long p = 0; p < kc; ++p) {
-    VEC bv[NV];
-#pragma clang loop unroll(full)
-    for (int v = 0; v < NV; ++v) bv[v] = *(const VEC *)(pb + p * NR + v * VW);
-#pragma clang loop unroll(full)
-    for (int i = 0; i < MR; ++i) {
-      double ai = pa[p * MR + i];
-#pragma clang loop unroll(full)
-      for (int v = 0; v < NV; ++v) acc[i][v] += ai * bv[v];
-    }
-  }
-  GEMM_CAT(GEMM_NAME, _store)(acc, c, ldc, mr, nr, overwrite);
-}
-
-/// The same tile for small products, read in place: row i of op(A) at a + i·a_rs, entry p at a step of a_ks
-/// (rows past mr repeat the last one; their results are not stored), and row p of op(B) at b + p·b_ks. Small
-/// products spend more time packing than multiplying, so they skip packing wherever the layout allows.
-GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME, _kernel_direct)(
-    long kc, const double *a, long a_rs, long a_ks, const double *b, long b_ks, double *restrict c, long ldc,
-    long mr, long nr, int overwrite) {
+    long kc, const double *a, long a_rs, long a_ks, long rows, const double *b, long b_ks, double *restrict c,
+    long ldc, long mr, long nr, int overwrite) {
   const double *row[MR];
 #pragma clang loop unroll(full)
-  for (int i = 0; i < MR; ++i) row[i] = a + (i < mr ? i : mr - 1) * a_rs;
+  for (int i = 0; i < MR; ++i) row[i] = a + (i < rows ? i : rows - 1) * a_rs;
   VEC acc[MR][NV];
 #pragma clang loop unroll(full)
   for (int i = 0; i < MR; ++i)
@@ -236,8 +214,8 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _small)(long m, long n, long k, cons
     }
     for (long ir = 0; ir < m; ir += MR) {
       long mr = m - ir < MR ? m - ir : MR;
-      GEMM_CAT(GEMM_NAME, _kernel_direct)(k, a + ir * a_rs, a_rs, a_ks, panel, b_ks, c + ir * ldc + jr, ldc, mr, nr,
-                                          !accumulate);
+      GEMM_CAT(GEMM_NAME, _kernel)(k, a + ir * a_rs, a_rs, a_ks, mr, panel, b_ks, c + ir * ldc + jr, ldc, mr, nr,
+                                   !accumulate);
     }
   }
 }
@@ -275,8 +253,8 @@ GEMM_TARGET static void GEMM_NAME(long m, long n, long k, const double *a, long 
           long nr = nc - jr < NR ? nc - jr : NR;
           for (long ir = 0; ir < mc; ir += MR) {
             long mr = mc - ir < MR ? mc - ir : MR;
-            GEMM_CAT(GEMM_NAME, _kernel)(kc, pa + ir * kc, pb + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, mr, nr,
-                                         overwrite);
+            GEMM_CAT(GEMM_NAME, _kernel)(kc, pa + ir * kc, 1, MR, MR, pb + jr * kc, NR, c + (ic + ir) * ldc + jc + jr,
+                                         ldc, mr, nr, overwrite);
           }
         }
       }
