@@ -47,10 +47,15 @@ extension Graph {
                   accumulate: accumulate ? 1 : 0)
   }
 
-  /// Runs one product, shared with the helper thread when it is big. All matrix products of the engine come
-  /// here or to `gemmPair`; the blocked SIMD kernels are in _CKernels.
+  /// Runs one product, shared with the helper thread when it is big (in quarters when it is big enough: the
+  /// thread that finishes first takes more of them). All matrix products of the engine come here or to
+  /// `gemmPair`; the blocked SIMD kernels are in _CKernels.
   func gemm(_ task: qkv_gemm_task) {
-    if Self.gemmThreads >= 2, task.m * task.n * task.k >= 2 * Self.parallelPiece, let (left, right) = halves(task) {
+    let size = task.m * task.n * task.k
+    if Self.gemmThreads >= 2, size >= 4 * Self.parallelPiece, let (left, right) = halves(task),
+       let (a, b) = halves(left), let (c, d) = halves(right) {
+      run(a, c, b, d)
+    } else if Self.gemmThreads >= 2, size >= 2 * Self.parallelPiece, let (left, right) = halves(task) {
       run(left, right)
     } else {
       run(task)
