@@ -373,7 +373,10 @@ struct BehaviourTests {
     let row = try #require(app.state.gradientCheck?.row)
     Self.press(&app, .down)
     #expect(app.state.gradientCheck?.row == row + 1)
-    #expect(Self.screen(app).contains("gradient check: (loss(w+h) − loss(w−h))/2h"))
+    // The status line spells it as fully as the width allows.
+    #expect(Self.screen(app, 140, 30).contains("gradient check: (loss(w+h) − loss(w−h))/2h"))
+    #expect(Self.screen(app).contains("finite difference ") && Self.screen(app).contains(" · backprop "))
+    #expect(Self.screen(app, 80, 24).contains("finite diff"))
     Self.press(&app, .character("g"))
     #expect(app.state.gradientCheck == nil)
   }

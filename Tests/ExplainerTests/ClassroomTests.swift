@@ -16,22 +16,6 @@ private let evaluator: ChallengeEvaluator = { challenge, trace, parameters in
   challenge.isMet(trace: trace, parameters: parameters, vocabulary: nil)
 }
 
-/// A scratch folder for state files, removed afterwards.
-private func withTemporaryFolder(_ body: (URL) throws -> Void) throws {
-  let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qkv-classroom-\(UUID().uuidString)")
-  defer { try? FileManager.default.removeItem(at: folder) }
-  try body(folder)
-}
-
-private extension Classroom {
-  mutating func press(_ keys: Key...) {
-    for key in keys { _ = update(.key(key)) }
-  }
-  mutating func type(_ text: String) {
-    for ch in text { _ = update(.key(.character(ch))) }
-  }
-}
-
 @Suite struct ProgressStoreTests {
   @Test func theStateFileLivesUnderXDGStateHomeOrHome() {
     #expect(ProgressStore.standard(environment: ["XDG_STATE_HOME": "/s", "HOME": "/h"])?.url.path == "/s/qkv/progress.json")
