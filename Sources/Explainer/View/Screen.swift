@@ -150,6 +150,11 @@ enum Screen {
       // The goal word by word, so a long one wraps at its spaces.
       let words = theme.text(challenge.source).split(separator: " ", omittingEmptySubsequences: false)
       for (k, word) in words.enumerated() { place((k > 0 ? " " : "") + word, .plain) }
+      // Today's numbers, when they fit on the goal's line: the goal's quantity may be scrolled out of view.
+      if challenges.count == 1, result != true, let now = state.challengeProgress.first ?? nil {
+        let note = "   now " + theme.text(now)
+        if used + note.count <= width { place(note, theme.faint) }
+      }
     }
     // A continuation line starts with its word, not the space before it.
     return lines.map { line in
