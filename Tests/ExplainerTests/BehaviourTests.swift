@@ -381,6 +381,28 @@ struct BehaviourTests {
     #expect(app.state.gradientCheck == nil)
   }
 
+  /// Every entry, the near-zero ones included (∂loss/∂k_linear.bias is zero up to rounding: softmax ignores a
+  /// constant added to a row), agrees: below the check's resolution gradients are compared absolutely.
+  @Test func theLiveGradientCheckAgreesOnEveryEntryEvenNearZero() throws {
+    var app = Self.app(step: 11)
+    var sawNearZero = false
+    for _ in 0..<16 {
+      let name = app.state.selection.tensor.name
+      let gradient = try #require(app.state.trace.gradients[name])
+      let columns = gradient.shape.count == 2 ? gradient.shape[1] : 1
+      for entry in gradient.data.indices {
+        var state = app.state
+        state.selection.row = entry / columns
+        state.selection.column = entry % columns
+        let check = try #require(state.checkGradient())
+        sawNearZero = sawNearZero || abs(check.analytic) < 1e-12
+        #expect(check.relativeDifference < 1e-6, "\(name) entry \(entry): \(check)")
+      }
+      Self.press(&app, .tab)
+    }
+    #expect(sawNearZero)
+  }
+
   @Test func theGradientCheckStageChecksTheSelection() throws {
     let app = Self.app(step: 13)
     let check = try #require(app.state.gradientCheck)
