@@ -39,8 +39,7 @@ extension Classroom {
       let status = "\(done.reached)/\(done.steps) steps" + (done.challenges > 0 ? "  ✓ \(done.met)/\(done.challenges)" : "")
       let finished = done.reached == done.steps && done.met == done.challenges
       let titleWidth = max(8, inner.width - 5 - status.count - 4)
-      var title = lesson.title
-      if title.count > titleWidth { title = String(title.prefix(titleWidth - 1)) + "…" }
+      let title = Format.shortened(lesson.title, to: titleWidth)
       let text = " " + String(repeating: " ", count: max(0, 2 - number.count)) + number + "  "
         + title.padding(toLength: titleWidth, withPad: " ", startingAt: 0) + "  " + (finished ? "● " : "  ") + status
       let y = inner.y + 2 + row

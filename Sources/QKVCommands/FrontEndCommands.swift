@@ -77,7 +77,11 @@ enum FrontEndCommands {
     var parameters: Parameters?
   }
 
-  static func open(_ args: Arguments, for command: Command) throws(CommandError) -> Opening {
+  /// What `--load`, `--lesson` and `--step` open; without `--lesson` or `--load`, `fallback` (the first lesson,
+  /// or the tour when there is none).
+  static func open(_ args: Arguments, for command: Command, fallback: () throws(CommandError) -> Lesson = {
+    () throws(CommandError) -> Lesson in try firstLesson() ?? ExplainerApp.tour()
+  }) throws(CommandError) -> Opening {
     if args.values["--lesson"] != nil && args.values["--load"] != nil {
       throw .usage(command: command, "give --lesson or --load, not both")
     }
@@ -93,7 +97,7 @@ enum FrontEndCommands {
     } else if let name = args.values["--lesson"] {
       opening = Opening(lesson: try lesson(named: name), step: step)
     } else {
-      opening = Opening(lesson: try firstLesson() ?? ExplainerApp.tour(), step: step)
+      opening = Opening(lesson: try fallback(), step: step)
     }
     if opening.lesson.steps.isEmpty { throw .input("\(opening.lesson.title) has no steps") }
     let count = opening.lesson.steps.count
@@ -129,8 +133,7 @@ enum FrontEndCommands {
     try args.noPositional(for: .render)
     let width = try args.integer("--width", in: 1...1000, for: .render) ?? 100
     let height = try args.integer("--height", in: 1...1000, for: .render) ?? 30
-    var opening = try open(args, for: .render)
-    if args.values["--lesson"] == nil && args.values["--load"] == nil { opening.lesson = ExplainerApp.tour() }
+    let opening = try open(args, for: .render, fallback: { () throws(CommandError) -> Lesson in ExplainerApp.tour() })
     let app = ExplainerApp(lesson: opening.lesson, step: opening.step, capabilities: Capabilities(colors: .none, unicode: true),
                            parameters: opening.parameters, challengeEvaluator: evaluateChallenge)
     output.out(app.view(width: width, height: height).lines.joined(separator: "\n") + "\n")

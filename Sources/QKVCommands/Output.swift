@@ -1,4 +1,5 @@
 import Foundation
+import TinyTransformer
 
 /// Where a command writes: standard output and standard error, replaceable in tests.
 public struct Output: Sendable {
@@ -28,40 +29,12 @@ enum CommandError: Error {
   case exit(Int32)
 }
 
-/// Writes a file atomically: a temporary file beside it, flushed, then renamed over the target, so a failure
-/// leaves no file and never a half-written or clobbered one.
+/// Writes a file atomically (see `AtomicFile`): a failure leaves no file and never a half-written or clobbered one.
 func writeAtomically(_ text: String, to path: String) throws(CommandError) {
-  let target = URL(fileURLWithPath: path)
-  let folder = target.deletingLastPathComponent().path
-  var isFolder: ObjCBool = false
-  guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-    throw .input("cannot write \(path): the folder \(folder) does not exist")
-  }
-  if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-    throw .input("cannot write \(path): it is a folder")
-  }
-  let temporary = folder + "/." + target.lastPathComponent + ".tmp-\(getpid())"
-  let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-  guard fd >= 0 else { throw .input("cannot write \(path): \(String(cString: strerror(errno)))") }
-  var bytes = Array(text.utf8)
-  var written = 0
-  var failure: Int32 = 0
-  while written < bytes.count {
-    let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-    if n < 0 {
-      if errno == EINTR { continue }
-      failure = errno
-      break
-    }
-    written += n
-  }
-  bytes = []
-  if failure == 0, fsync(fd) != 0 { failure = errno }
-  close(fd)
-  if failure == 0, rename(temporary, path) != 0 { failure = errno }
-  if failure != 0 {
-    unlink(temporary)
-    throw .input("cannot write \(path): \(String(cString: strerror(failure)))")
+  do throws(AtomicFile.Failure) {
+    try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: path))
+  } catch {
+    throw .input(error.description)
   }
 }
 

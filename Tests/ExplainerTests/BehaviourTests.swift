@@ -373,9 +373,34 @@ struct BehaviourTests {
     let row = try #require(app.state.gradientCheck?.row)
     Self.press(&app, .down)
     #expect(app.state.gradientCheck?.row == row + 1)
-    #expect(Self.screen(app).contains("gradient check: (loss(w+h) − loss(w−h))/2h"))
+    // The status line spells it as fully as the width allows.
+    #expect(Self.screen(app, 140, 30).contains("gradient check: (loss(w+h) − loss(w−h))/2h"))
+    #expect(Self.screen(app).contains("finite difference ") && Self.screen(app).contains(" · backprop "))
+    #expect(Self.screen(app, 80, 24).contains("finite diff"))
     Self.press(&app, .character("g"))
     #expect(app.state.gradientCheck == nil)
+  }
+
+  /// Every entry, the near-zero ones included (∂loss/∂k_linear.bias is zero up to rounding: softmax ignores a
+  /// constant added to a row), agrees: below the check's resolution gradients are compared absolutely.
+  @Test func theLiveGradientCheckAgreesOnEveryEntryEvenNearZero() throws {
+    var app = Self.app(step: 11)
+    var sawNearZero = false
+    for _ in 0..<16 {
+      let name = app.state.selection.tensor.name
+      let gradient = try #require(app.state.trace.gradients[name])
+      let columns = gradient.shape.count == 2 ? gradient.shape[1] : 1
+      for entry in gradient.data.indices {
+        var state = app.state
+        state.selection.row = entry / columns
+        state.selection.column = entry % columns
+        let check = try #require(state.checkGradient())
+        sawNearZero = sawNearZero || abs(check.analytic) < 1e-12
+        #expect(check.relativeDifference < 1e-6, "\(name) entry \(entry): \(check)")
+      }
+      Self.press(&app, .tab)
+    }
+    #expect(sawNearZero)
   }
 
   @Test func theGradientCheckStageChecksTheSelection() throws {

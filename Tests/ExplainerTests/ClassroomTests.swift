@@ -16,22 +16,6 @@ private let evaluator: ChallengeEvaluator = { challenge, trace, parameters in
   challenge.isMet(trace: trace, parameters: parameters, vocabulary: nil)
 }
 
-/// A scratch folder for state files, removed afterwards.
-private func withTemporaryFolder(_ body: (URL) throws -> Void) throws {
-  let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qkv-classroom-\(UUID().uuidString)")
-  defer { try? FileManager.default.removeItem(at: folder) }
-  try body(folder)
-}
-
-private extension Classroom {
-  mutating func press(_ keys: Key...) {
-    for key in keys { _ = update(.key(key)) }
-  }
-  mutating func type(_ text: String) {
-    for ch in text { _ = update(.key(.character(ch))) }
-  }
-}
-
 @Suite struct ProgressStoreTests {
   @Test func theStateFileLivesUnderXDGStateHomeOrHome() {
     #expect(ProgressStore.standard(environment: ["XDG_STATE_HOME": "/s", "HOME": "/h"])?.url.path == "/s/qkv/progress.json")
@@ -179,6 +163,39 @@ private extension Classroom {
       }
     }
     #expect(reached >= 20)
+  }
+
+  /// A challenge sits on a screen that shows what it tests: every tensor it reads is a panel of the step's stage
+  /// (an activation's gradient only as the focused entry's), or, on a stage that lists the parameters, a
+  /// parameter; `loss` is always in the top line. A step that limits editing opens with the cursor on a
+  /// parameter the student may change.
+  @Test func everyShippedChallengeIsOnAScreenThatShowsItsNumbers() throws {
+    let lessons = try library()
+    for lesson in lessons {
+      for (s, step) in lesson.steps.enumerated() where !step.challenges.isEmpty {
+        let room = Classroom(lesson: lesson, step: s, library: lessons, challengeEvaluator: evaluator)
+        let shown = Set(room.state.panelRows.joined().compactMap { spec -> String? in
+          if case .tensor(let ref) = spec, !ref.gradient { return ref.name }
+          return nil
+        })
+        let focus = room.state.selection.tensor.name
+        for challenge in step.challenges {
+          let place = "\(lesson.file):\(challenge.line)"
+          for (name, gradient) in try #require(challenge.condition).tensorsRead {
+            if room.state.stage.picksParameters {
+              #expect(room.state.parameters[name] != nil, "\(place): \(name) is not listed on the \(step.stage) stage")
+            } else {
+              // Scores reach softmax through the mask: with the mask on, that stage shows them as `masked`.
+              let visible = shown.contains(name) || (name == "scores" && shown.contains("masked"))
+              #expect(visible && (!gradient || name == focus), "\(place): \(gradient ? "∂loss/∂" : "")\(name) is not on the \(step.stage) stage")
+            }
+          }
+        }
+        if let editable = step.editable, !editable.isEmpty {
+          #expect(editable.contains(focus), "\(lesson.file):\(step.line): the cursor opens on \(focus), which is locked")
+        }
+      }
+    }
   }
 
   private func perform(_ action: SolutionAction, in room: inout Classroom, lesson: Lesson, place: String) throws {
@@ -343,5 +360,21 @@ private extension Classroom {
     var room = Classroom(lesson: lessons[0], library: lessons, challengeEvaluator: evaluator,
                          script: try DemoScript.parse("wait 0\nquit", file: "d.demo"))
     #expect(room.update(.tick) == .quit)
+  }
+}
+
+private extension Condition {
+  /// The tensors the condition reads (the loss aside), and whether it reads their gradient.
+  var tensorsRead: [(name: String, gradient: Bool)] {
+    func walk(_ term: Term) -> [Reference] {
+      switch term {
+      case .number, .loss: []
+      case .entry(let reference), .aggregate(_, let reference): [reference]
+      case .negate(let inner), .function(_, let inner): walk(inner)
+      case .binary(_, let a, let b): walk(a) + walk(b)
+      case .dot(let a, let b): [a, b]
+      }
+    }
+    return comparisons.flatMap { walk($0.lhs) + walk($0.rhs) }.map { ($0.name, $0.gradient) }
   }
 }

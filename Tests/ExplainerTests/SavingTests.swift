@@ -23,23 +23,6 @@ private final class FakeWriter: @unchecked Sendable {
   }
 }
 
-/// A scratch folder, removed afterwards.
-private func withTemporaryFolder(_ body: (URL) throws -> Void) throws {
-  let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qkv-save-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-  defer { try? FileManager.default.removeItem(at: folder) }
-  try body(folder)
-}
-
-private extension Classroom {
-  mutating func press(_ keys: Key...) {
-    for key in keys { _ = update(.key(key)) }
-  }
-  mutating func type(_ text: String) {
-    for ch in text { _ = update(.key(.character(ch))) }
-  }
-}
-
 /// `w`: the session as it is now, written as a `qkv-export/1` document that `qkv --load` resumes.
 struct SavingTests {
   /// A classroom on the tour's Q, K, V step with a nudged weight, scaling off and a raised learning rate.

@@ -107,9 +107,28 @@ func solvedTrace(_ lesson: Lesson, _ solution: Solution, from parameters: Parame
     #expect(claims >= 40)
   }
 
-  /// The explainer gives a step's prose 4 lines on an 80×24 terminal (78 columns), the challenge line included:
-  /// prose that does not fit is cut off, so every step must fit.
+  /// The explainer gives a step's prose 4 lines on an 80×24 terminal (78 columns), the challenge lines included
+  /// (`Challenge: [✗] goal   [✗] goal`, wrapped at spaces under itself): what does not fit is cut off, so every
+  /// step must fit.
   @Test func everyStepsProseFitsAnEightyColumnScreen() throws {
+    func challengeLines(_ challenges: [Challenge], width: Int) -> Int {
+      guard !challenges.isEmpty else { return 0 }
+      let lead = "Challenge: ".count
+      var lines = 1, used = lead
+      func place(_ count: Int) {
+        if used + count > width && used > lead {
+          lines += 1
+          used = lead
+        }
+        used += count
+      }
+      for (n, challenge) in challenges.enumerated() {
+        if n > 0 { place(3) }
+        place("[✗] ".count)
+        for (k, word) in challenge.source.split(separator: " ").enumerated() { place(word.count + (k > 0 ? 1 : 0)) }
+      }
+      return lines
+    }
     func wrappedLines(_ paragraph: Substring, width: Int) -> Int {
       var lines = 0, column = 0
       for word in paragraph.split(separator: " ") {
@@ -126,7 +145,7 @@ func solvedTrace(_ lesson: Lesson, _ solution: Solution, from parameters: Parame
       for step in lesson.steps {
         let paragraphs = step.prose.components(separatedBy: "\n\n")
         let lines = paragraphs.map { wrappedLines(Substring($0.replacingOccurrences(of: "\n", with: " ")), width: 78) }
-          .reduce(paragraphs.count - 1, +) + (step.challenges.isEmpty ? 0 : 1)
+          .reduce(paragraphs.count - 1, +) + challengeLines(step.challenges, width: 78)
         #expect(lines <= 4, "\(lesson.file):\(step.line): \(step.title) needs \(lines) lines")
       }
     }

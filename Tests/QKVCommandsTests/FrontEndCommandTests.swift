@@ -55,6 +55,10 @@ struct FrontEndCommandTests {
   @Test func renderOfTheTourShowsTheBlock() {
     let r = qkv("render", "--step", "3")
     #expect(r.status == 0 && r.out.contains("Q") && r.out.contains("K") && r.out.contains("V"))
+    // Every stage of the tour renders, the last included.
+    let last = qkv("render", "--step", "15")
+    #expect(last.status == 0 && last.out.contains("15/15"), "\(last.err)")
+    #expect(qkv("render", "--step", "16").status == 1)
   }
 
   @Test func exportOfALessonUsesItsWords() throws {

@@ -97,6 +97,8 @@ public struct AppState: Sendable {
   public internal(set) var terminalSize: (width: Int, height: Int)?
   /// Whether each challenge of the step is met (nil: cannot tell), in the step's order.
   public internal(set) var challengeResults: [Bool?] = []
+  /// Each challenge's comparisons with today's numbers (e.g. `0.3712 > 0.7`), nil where it cannot be evaluated.
+  public internal(set) var challengeProgress: [String?] = []
   let evaluateChallenge: ChallengeEvaluator?
 
   /// Undo keeps this many states.
@@ -109,6 +111,10 @@ public struct AppState: Sendable {
   static let learningRates: [Double] = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3]
   /// The step of the live gradient check's central difference.
   static let checkStep = 1e-5
+  /// Below this size a gradient is compared absolutely: with h = 1e-5 a central difference of a loss near 1 carries
+  /// about 2e-11 of rounding and truncation error, so the relative difference of two gradients near zero (one of
+  /// them ±1e-11 noise) says nothing. Measured against max(|a|, |n|, 1e-4), that noise stays below 1e-6.
+  static let checkFloor = 1e-4
   /// The file `w` offers, in the current folder.
   public static let defaultSessionFile = "qkv-session.json"
 
@@ -194,6 +200,9 @@ public struct AppState: Sendable {
     challengeResults = (step?.challenges ?? []).map { challenge in
       evaluateChallenge?(challenge, trace, parameters) ?? nil
     }
+    challengeProgress = (step?.challenges ?? []).map { challenge in
+      evaluateChallenge == nil ? nil : challenge.progress(trace: trace, parameters: parameters, vocabulary: lesson.vocabulary)
+    }
   }
 
   /// Remembers the present for `u`.
@@ -219,7 +228,7 @@ public struct AppState: Sendable {
     return GradientCheckResult(
       parameter: entry.name, row: selection.row, column: selection.column, h: AppState.checkStep,
       lossPlus: losses.first ?? .nan, lossMinus: losses.last ?? .nan, numeric: numeric, analytic: analytic,
-      relativeDifference: GradientCheck.relativeError(numeric, analytic))
+      relativeDifference: GradientCheck.relativeError(numeric, analytic, floor: AppState.checkFloor))
   }
 
   /// The parameter entry under the cursor (on a parameter or its gradient), as a name and a flat index.

@@ -58,6 +58,16 @@ struct Canvas {
   }
 }
 
+extension Buffer {
+  /// Whether every cell of the rectangle (inside the buffer) is a space.
+  func isBlank(_ rect: Rect) -> Bool {
+    for y in max(0, rect.y) ..< min(height, rect.maxY) {
+      for x in max(0, rect.x) ..< min(width, rect.maxX) where self[x, y]?.symbol != " " { return false }
+    }
+    return true
+  }
+}
+
 extension Rect {
   /// The cells both rectangles cover (empty when they do not meet).
   func intersection(_ other: Rect) -> Rect {

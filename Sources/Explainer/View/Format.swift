@@ -63,4 +63,17 @@ enum Format {
   static func left(_ a: String, _ width: Int) -> String {
     a.count >= width ? String(a.prefix(width)) : a + String(repeating: " ", count: width - a.count)
   }
+
+  /// Text cut to at most `width` characters at a word boundary, ending in `ellipsis` (mid-word only when the
+  /// first word alone is too long): `Exponentiate, then…`.
+  static func shortened(_ text: String, to width: Int, ellipsis: String = "…") -> String {
+    guard text.count > width else { return text }
+    guard width > ellipsis.count else { return String(text.prefix(max(0, width))) }
+    let kept = text.prefix(width - ellipsis.count)
+    // Cut before the word the limit falls in (unless the limit falls just after a whole word).
+    var words = text.dropFirst(kept.count).first == " " ? kept[...] : kept[..<(kept.lastIndex(of: " ") ?? kept.startIndex)]
+    // Punctuation that led to the words cut off goes with them.
+    while let last = words.last, " ,;:·—–-".contains(last) { words.removeLast() }
+    return (words.isEmpty ? String(kept) : String(words)) + ellipsis
+  }
 }

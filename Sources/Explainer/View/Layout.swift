@@ -78,8 +78,15 @@ struct PageLayout {
 
   /// The first row of the page to show so the selected panel is wholly in view (it is never taller than the
   /// view), scrolling as little as possible: what lies just above it (often its inputs) stays visible.
+  /// A line that would show only its last `fragmentRows` rows or fewer is scrolled out whole: a title and a
+  /// row or two of a panel say little and crowd the panels that matter.
   func offset(viewHeight: Int) -> Int {
     guard let selected = placements.first(where: { $0.view.selected })?.rect else { return 0 }
-    return max(0, min(selected.y, selected.maxY - viewHeight))
+    let offset = max(0, min(selected.y, selected.maxY - viewHeight))
+    guard let cut = placements.first(where: { $0.rect.y < offset && $0.rect.maxY > offset })?.rect,
+          cut.maxY - offset <= PageLayout.fragmentRows, cut.maxY <= selected.y else { return offset }
+    return cut.maxY
   }
+
+  static let fragmentRows = 4
 }

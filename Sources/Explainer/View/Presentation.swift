@@ -114,7 +114,7 @@ extension AppState {
       return TextPanel(title: "gradient check", lines: [[Span("Select a parameter entry (Tab, arrows) to check its gradient.", theme.faint)]])
     }
     func row(_ label: String, _ value: String, _ note: String = "", _ style: Style = .plain) -> [Span] {
-      [Span(Format.left(label, 30)), Span(Format.right(value, 18), style), Span("  " + note, theme.faint)]
+      [Span(Format.left(label, 30)), Span(Format.right(value, 18), style), Span("  " + note, theme.faint, optional: true)]
     }
     let digits = { (x: Double) in x.isFinite ? String(format: "%.12g", x) : Format.nonFinite(x) }
     let agree = check.relativeDifference < 1e-6
@@ -130,11 +130,18 @@ extension AppState {
     ])
   }
 
-  /// One line on the gradient check, for the status area.
-  func gradientCheckSummary() -> String? {
+  /// The live gradient check in one line, spelled shorter and shorter (the status line shows the first that fits).
+  func gradientCheckSummary() -> [String]? {
     guard let check = gradientCheck else { return nil }
     let mark = check.relativeDifference < 1e-6 ? "✓" : "✗"
-    return "gradient check: (loss(w+h) − loss(w−h))/2h = \(String(format: "%.9g", check.numeric)) · backprop "
-      + "\(String(format: "%.9g", check.analytic)) · relative difference \(String(format: "%.1e", check.relativeDifference)) \(mark)"
+    let (numeric, analytic) = (String(format: "%.9g", check.numeric), String(format: "%.9g", check.analytic))
+    let difference = String(format: "%.1e", check.relativeDifference)
+    return [
+      "gradient check: (loss(w+h) − loss(w−h))/2h = \(numeric) · backprop \(analytic) · relative difference \(difference) \(mark)",
+      "finite difference \(numeric) · backprop \(analytic) · relative difference \(difference) \(mark)",
+      "finite difference \(numeric) · backprop \(analytic) · rel. diff. \(difference) \(mark)",
+      "finite diff. \(numeric) · backprop \(analytic) · rel. \(difference) \(mark)",
+    ]
   }
+
 }

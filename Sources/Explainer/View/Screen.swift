@@ -66,8 +66,8 @@ enum Screen {
     let width = canvas.buffer.width
     canvas.fill(Rect(x: 0, y: 0, width: width, height: 1), style: theme.header)
     let count = max(1, state.lesson.steps.count)
-    let title = state.step?.title ?? state.lesson.title
-    let left = " qkv │ \(state.stepIndex + 1)/\(count) \(title)"
+    let title = theme.text("\(state.stepIndex + 1)/\(count) \(state.step?.title ?? state.lesson.title)")
+    let brand = theme.text(" qkv │ ")
     let on = { (flag: Bool) in flag ? "✓" : "✗" }
     var segments = [
       "loss \(Format.number(state.trace.loss))",
@@ -77,10 +77,17 @@ enum Screen {
     if state.training.running || state.training.steps > 0 {
       segments.insert("\(state.training.running ? "▶ training" : "trained") \(state.training.steps) steps", at: 1)
     }
+    // The room the left part gets: all but the right part and a space.
+    let room = { width - theme.text(segments.joined(separator: " │ ")).count - 2 }
+    // The title matters more than the nudge size and learning rate (the status lines show those in use).
+    if brand.count + title.count > room() { segments.removeLast() }
     // Keep the loss; drop the other segments from the end while the left part would not keep 28 columns.
-    while segments.count > 1 && theme.text(segments.joined(separator: " │ ")).count + 2 > width - 28 { segments.removeLast() }
+    while segments.count > 1 && room() < 28 { segments.removeLast() }
     let right = segments.joined(separator: " │ ") + " "
     let start = width - theme.text(right).count
+    // A title that still does not fit loses the program's name, then its last words.
+    let left = brand.count + title.count <= room() ? brand + title
+      : " " + Format.shortened(title, to: room() - 1, ellipsis: theme.text("…"))
     canvas.write(left, x: 0, y: 0, style: theme.header, limit: Rect(x: 0, y: 0, width: start - 1, height: 1))
     canvas.writeRight(right, maxX: width, y: 0, style: theme.header)
     if !state.lossIsFinite {
@@ -89,37 +96,73 @@ enum Screen {
     }
   }
 
-  /// The step's prose (and its challenges) wrapped below the header; returns the first free row.
+  /// The step's prose (and its challenges) wrapped below the header; returns the first free row. The prose
+  /// keeps the lines it needs; the challenges wrap onto the lines left (at least one), ending in `…` when cut.
   static func prose(_ state: AppState, into canvas: inout Canvas, top: Int) -> Int {
     let theme = canvas.theme
     let width = canvas.buffer.width, height = canvas.buffer.height
     let budget = height >= 34 ? 5 : height >= 24 ? 4 : height >= 20 ? 3 : 2
-    var lines = TextPanel.wrap(theme.text(state.step?.prose ?? "This lesson has no steps."), width: width - 2)
-      .map { [Span($0)] }
-    let challenges = state.step?.challenges ?? []
-    if !challenges.isEmpty {
-      var spans = [Span("Challenge: ", theme.title)]
-      for (n, challenge) in challenges.enumerated() {
-        let result = state.challengeResults.indices.contains(n) ? state.challengeResults[n] : nil
-        let slot = result.map { $0 ? "[✓]" : "[✗]" } ?? "[ ]"
-        spans.append(Span(slot + " ", result == true ? theme.good : theme.title))
-        spans.append(Span(challenge.source + (n + 1 < challenges.count ? "   " : "")))
-      }
-      if lines.count >= budget { lines = Array(lines.prefix(budget - 1)) }
-      lines.append(spans)
-    }
-    if lines.count > budget {
-      lines = Array(lines.prefix(budget))
-      if var last = lines.last?.first?.text {
-        last = String(last.prefix(max(0, width - 4))) + " …"
-        lines[budget - 1] = [Span(last)]
+    let ellipsis = theme.text(" …")
+    var prose = TextPanel.wrap(theme.text(state.step?.prose ?? "This lesson has no steps."), width: width - 2)
+    var goals = challengeLines(state, width: width - 2, theme: theme)
+    let goalRows = goals.isEmpty ? 0 : min(goals.count, max(1, budget - prose.count))
+    if goals.count > goalRows {
+      goals = Array(goals.prefix(goalRows))
+      if var last = goals.popLast() {
+        let text = last.map(\.text).joined()
+        let kept = Format.shortened(text + ellipsis, to: width - 2, ellipsis: ellipsis).count - ellipsis.count
+        last = Span.prefix(last, kept) + [Span(ellipsis)]
+        goals.append(last)
       }
     }
+    if prose.count > budget - goalRows {
+      prose = Array(prose.prefix(budget - goalRows))
+      if let last = prose.popLast() { prose.append(Format.shortened(last + ellipsis, to: width - 2, ellipsis: ellipsis)) }
+    }
+    let lines = prose.map { [Span($0)] } + goals
     for (n, line) in lines.enumerated() {
       var x = 1
       for span in line { x = canvas.write(span.text, x: x, y: top + n, style: span.style) }
     }
     return top + lines.count
+  }
+
+  /// `Challenge: [✗] goal   [✓] goal`, wrapped at spaces to `width` with continuation lines indented.
+  static func challengeLines(_ state: AppState, width: Int, theme: Theme) -> [[Span]] {
+    let challenges = state.step?.challenges ?? []
+    guard !challenges.isEmpty else { return [] }
+    let lead = "Challenge: "
+    var lines: [[Span]] = [[Span(lead, theme.title)]]
+    var used = lead.count
+    func place(_ text: String, _ style: Style) {
+      if used + text.count > width && used > lead.count {
+        lines.append([Span(String(repeating: " ", count: lead.count))])
+        used = lead.count
+      }
+      lines[lines.count - 1].append(Span(text, style))
+      used += text.count
+    }
+    for (n, challenge) in challenges.enumerated() {
+      let result = state.challengeResults.indices.contains(n) ? state.challengeResults[n] : nil
+      let slot = theme.text(result.map { $0 ? "[✓]" : "[✗]" } ?? "[ ]")
+      if n > 0 { place("   ", .plain) }
+      place(slot + " ", result == true ? theme.good : theme.title)
+      // The goal word by word, so a long one wraps at its spaces.
+      let words = theme.text(challenge.source).split(separator: " ", omittingEmptySubsequences: false)
+      for (k, word) in words.enumerated() { place((k > 0 ? " " : "") + word, .plain) }
+      // Today's numbers, when they fit on the goal's line: the goal's quantity may be scrolled out of view.
+      if challenges.count == 1, result != true, let now = state.challengeProgress.first ?? nil {
+        let note = "   now " + theme.text(now)
+        if used + note.count <= width { place(note, theme.faint) }
+      }
+    }
+    // A continuation line starts with its word, not the space before it.
+    return lines.map { line in
+      line.enumerated().map { k, span in
+        k == 1 && line.first?.text.allSatisfy({ $0 == " " }) == true && span.text.hasPrefix(" ")
+          ? Span(String(span.text.dropFirst()), span.style) : span
+      }
+    }
   }
 
   // MARK: Panels
@@ -138,22 +181,46 @@ enum Screen {
       spec, cell in measure(spec, cell: cell, state: state, explanation: explanation, theme: theme,
                             maxWidth: area.width, maxHeight: area.height)
     }
+    let before = canvas
+    let below = draw(layout, into: &canvas, area: area)
+    guard below else { return }
+    // "↓ more" goes on the last row where that row is blank there; otherwise the panels give it a row of its own.
+    let more = theme.text(" ↓ more (Tab) ")
+    // Blank with a column to spare on its left, so it never reads as the end of a row of numbers.
+    let spot = Rect(x: area.maxX - more.count - 1, y: area.maxY - 1, width: more.count + 1, height: 1)
+    if !canvas.buffer.isBlank(spot) {
+      canvas = before
+      draw(layout, into: &canvas, area: Rect(x: area.x, y: area.y, width: area.width, height: area.height - 1))
+    }
+    canvas.writeRight(more, maxX: area.maxX, y: area.maxY - 1, style: theme.faint)
+  }
+
+  /// Draws the part of the page that shows the selected panel in `area`, marking a page scrolled down with
+  /// the titles of the panels cut at the top and "↑ more". Returns whether more of the page lies below.
+  @discardableResult
+  static func draw(_ layout: PageLayout, into canvas: inout Canvas, area: Rect) -> Bool {
+    guard !area.isEmpty else { return false }
+    let theme = canvas.theme
     let offset = layout.offset(viewHeight: area.height)
+    let up = theme.text(" ↑ more ")
     canvas.clipped(to: area) { canvas in
       for placement in layout.placements {
         let rect = placement.rect.offsetBy(dx: area.x, dy: area.y - offset)
-        guard !rect.intersection(area).isEmpty else { continue }
+        // A panel that would show only its title and column labels at the bottom waits until it is scrolled to.
+        guard !rect.intersection(area).isEmpty, rect.y <= area.y || area.maxY - rect.y > 2 else { continue }
         placement.view.draw(&canvas, rect)
-        if rect.y < area.y, let title = placement.view.title {
-          canvas.fill(Rect(x: rect.x, y: area.y, width: rect.width, height: 1))
-          canvas.write("↑ " + title, x: rect.x, y: area.y, style: theme.title, limit: Rect(x: rect.x, y: area.y, width: rect.width, height: 1))
-        }
+        guard rect.y < area.y else { continue }
+        // A panel cut at the top keeps its title there (clear of "↑ more"), so it still says what it is.
+        let row = Rect(x: rect.x, y: area.y, width: min(rect.maxX, area.maxX - up.count - 1) - rect.x, height: 1)
+        canvas.fill(Rect(x: rect.x, y: area.y, width: rect.width, height: 1))
+        let title = theme.text("↑ " + (placement.view.title ?? ""))
+        canvas.write(Format.shortened(title, to: row.width, ellipsis: theme.text("…")), x: rect.x, y: area.y,
+                     style: theme.title, limit: row)
       }
     }
-    if offset > 0 { canvas.writeRight(" ↑ more ", maxX: area.maxX, y: area.y, style: theme.faint) }
-    if layout.height - offset > area.height {
-      canvas.writeRight(" ↓ more (Tab) ", maxX: area.maxX, y: area.maxY - 1, style: theme.faint)
-    }
+    let upSpot = Rect(x: area.maxX - up.count - 1, y: area.y, width: up.count + 1, height: 1)
+    if offset > 0 && canvas.buffer.isBlank(upSpot) { canvas.writeRight(up, maxX: area.maxX, y: area.y, style: theme.faint) }
+    return layout.height - offset > area.height
   }
 
   /// A panel measured for `maxWidth` × `maxHeight` with number cells `cell` wide.
@@ -161,7 +228,7 @@ enum Screen {
                       maxWidth: Int, maxHeight: Int) -> PanelView {
     func text(_ panel: TextPanel) -> PanelView {
       PanelView(spec: spec, width: min(maxWidth, panel.naturalWidth(theme)), height: min(maxHeight, panel.naturalHeight),
-                naturalWidth: panel.naturalWidth(theme)) {
+                naturalWidth: panel.naturalWidth(theme), title: panel.title) {
         canvas, rect in panel.render(into: &canvas, area: rect)
       }
     }
@@ -189,14 +256,14 @@ enum Screen {
       let list = GraphList(nodes: state.trace.tape, cursor: state.selection.tensor == .graph ? state.selection.row : nil,
                            selected: state.selection.tensor == .graph)
       return PanelView(spec: spec, width: maxWidth, height: min(maxHeight, list.nodes.count + 3), naturalWidth: maxWidth,
-                       selected: state.selection.tensor == .graph) { canvas, rect in list.render(into: &canvas, area: rect) }
+                       selected: state.selection.tensor == .graph, title: "computation graph") { canvas, rect in list.render(into: &canvas, area: rect) }
     case .lossCurve:
       let losses = state.training.losses + [state.trace.loss]
       let title = "loss over \(state.training.steps) SGD steps, lr \(Format.number(state.learningRate))"
         + (state.training.running ? " · running (r pauses)" : " · t steps, r runs")
       let line = Sparkline(title: title, values: losses)
       let width = min(maxWidth, max(Sparkline.minimumWidth, min(60, maxWidth - 44)))
-      return PanelView(spec: spec, width: width, height: min(maxHeight, 11), naturalWidth: width) { canvas, rect in
+      return PanelView(spec: spec, width: width, height: min(maxHeight, 11), naturalWidth: width, title: title) { canvas, rect in
         line.render(into: &canvas, area: rect)
       }
     }
@@ -231,8 +298,8 @@ enum Screen {
     }
     canvas.write(clip(selected, width - 2, theme), x: 1, y: top, style: theme.title, limit: line(top))
     // 2: how it was computed, or (for a parameter) what t would do and the gradient check.
-    let second = explanation.formula ?? state.gradientCheckSummary() ?? parameterHint(state)
-    canvas.write(clip(second, width - 2, theme), x: 1, y: top + 1, limit: line(top + 1))
+    let second = explanation.formula.map { [$0] } ?? state.gradientCheckSummary() ?? parameterHint(state)
+    canvas.write(fitting(second, width - 2, theme), x: 1, y: top + 1, limit: line(top + 1))
     // 3: the notice, or the value being typed.
     if let input = state.input {
       let prompt: String, keys: String
@@ -282,15 +349,24 @@ enum Screen {
     return text
   }
 
-  /// What the keys do to a parameter entry: `t` spelled out with its numbers.
-  static func parameterHint(_ state: AppState) -> String {
+  /// What the keys do to a parameter entry: `t` spelled out with its numbers, then the other keys; shorter
+  /// forms follow, each dropping the last of the keys.
+  static func parameterHint(_ state: AppState) -> [String] {
     guard let entry = state.parameterEntry(), let w = state.parameters[entry.name]?.data[entry.index],
           let g = state.trace.gradients[entry.name]?.data[entry.index] else {
-      return state.selection.tensor == .graph ? "↑/↓ walk the ops; the chain rule carries ∂loss back along every line" : ""
+      return [state.selection.tensor == .graph ? "↑/↓ walk the ops; the chain rule carries ∂loss back along every line" : ""]
     }
     let lr = state.learningRate
-    return "t: w ← w − lr·g = \(Format.number(w)) − \(Format.number(lr))·\(Format.number(g)) = \(Format.number(w - lr * g))"
-      + " · +/- nudge by \(Format.number(state.nudgeSize)) · = sets · g checks the gradient"
+    let parts = [
+      "t: w ← w − lr·g = \(Format.number(w)) − \(Format.number(lr))·\(Format.number(g)) = \(Format.number(w - lr * g))",
+      "+/- nudge by \(Format.number(state.nudgeSize))", "= sets", "g checks the gradient",
+    ]
+    return (1...parts.count).reversed().map { parts.prefix($0).joined(separator: " · ") }
+  }
+
+  /// The first of the texts (longest first) that fits `width`; else the last, cut.
+  static func fitting(_ texts: [String], _ width: Int, _ theme: Theme) -> String {
+    texts.first { theme.text($0).count <= width }.map(theme.text) ?? clip(texts.last ?? "", width, theme)
   }
 
   /// Text cut to `width` characters (as spelled for the terminal) with an ellipsis.

@@ -23,16 +23,18 @@ struct GraphList {
     return (zero, negligible)
   }
 
-  /// Two lines: what the list shows, and whether the gradient reached every value.
-  var summary: [String] {
+  /// Two lines for `width` columns: what the list shows, and whether the gradient reached every value. Values
+  /// it reaches only as ≈0 are named after the verdict, or (where that line is full) after the first line.
+  func summary(width: Int = .max) -> [String] {
     let norms = self.norms
     let (zero, negligible) = GraphList.breaks(norms)
-    var verdict = zero.isEmpty ? "every value receives a gradient: no break in the chain"
+    let verdict = zero.isEmpty ? "every value receives a gradient: no break in the chain"
       : "no gradient reaches: " + zero.map { nodes[$0].label }.joined(separator: ", ")
-    if !negligible.isEmpty {
-      verdict += " · ≈0 by cancellation: " + negligible.map { nodes[$0].label }.joined(separator: ", ")
-    }
-    return ["\(nodes.count) values in forward order, with ‖∂loss/∂value‖ and a log-scale bar", verdict]
+    let heading = "\(nodes.count) values in forward order, with ‖∂loss/∂value‖ and a log-scale bar"
+    guard !negligible.isEmpty else { return [heading, verdict] }
+    let cancelled = "≈0 by cancellation: " + negligible.map { nodes[$0].label }.joined(separator: ", ")
+    if (verdict + " · " + cancelled).count <= width { return [heading, verdict + " · " + cancelled] }
+    return ["\(nodes.count) values in forward order · " + cancelled, verdict]
   }
 
   func render(into canvas: inout Canvas, area: Rect) {
@@ -43,7 +45,7 @@ struct GraphList {
     canvas.clipped(to: area) { canvas in
       let marker = selected ? "\(theme.cursorMark) " : ""
       canvas.write(marker + "computation graph", x: area.x, y: area.y, style: selected ? theme.selectedTitle : theme.title)
-      for (k, line) in summary.enumerated() {
+      for (k, line) in summary(width: area.width).enumerated() {
         canvas.write(line, x: area.x, y: area.y + 1 + k, style: k == 0 ? theme.faint : theme.good)
       }
       let top = area.y + 3

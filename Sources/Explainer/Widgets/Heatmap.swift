@@ -90,9 +90,8 @@ struct Heatmap {
       let scale = self.scale
 
       // Title: name and shape.
-      let marker = selected ? "\(theme.cursorMark) " : ""
-      let heading = "\(marker)\(title)  \(Format.shape([rows, columns]))"
-      canvas.write(heading, x: area.x, y: area.y, style: selected ? theme.selectedTitle : theme.title)
+      canvas.write(heading(width: area.width, theme: theme), x: area.x, y: area.y,
+                   style: selected ? theme.selectedTitle : theme.title)
 
       // Column labels.
       let labelY = area.y + 1
@@ -135,16 +134,39 @@ struct Heatmap {
         }
       }
 
-      // Footer: scale, legend, window.
-      var footer: [String] = []
-      if e != 0 { footer.append("×1e\(e)") }
-      if visibleRows < rows { footer.append("rows \(rowStart)–\(rowStart + visibleRows - 1) of \(rows)") }
-      if visibleColumns < columns { footer.append("cols \(columnStart)–\(columnStart + visibleColumns - 1) of \(columns)") }
+      // Footer: scale, legend, window (`rows 0–11 of 16`, or `rows 0–11/16` where that does not fit).
+      // Spelled three ways, longest first: `rows 0–11 of 16`, `rows 0–11/16`, `0–11/16`.
+      var forms: [[String]] = [[], [], []]
+      if e != 0 { for n in forms.indices { forms[n].append("×1e\(e)") } }
+      for (name, start, visible, count) in [("rows", rowStart, visibleRows, rows), ("cols", columnStart, visibleColumns, columns)]
+        where visible < count {
+        let range = "\(start)–\(start + visible - 1)"
+        forms[0].append("\(name) \(range) of \(count)")
+        forms[1].append("\(name) \(range)/\(count)")
+        forms[2].append("\(range)/\(count)")
+      }
       let footerY = labelY + 1 + visibleRows
-      var x = canvas.write(footer.joined(separator: " · "), x: area.x, y: footerY, style: theme.faint)
-      if !footer.isEmpty { x += 2 }
+      let texts = [forms[0].joined(separator: " · "), forms[1].joined(separator: " "), forms[2].joined(separator: " ")]
+      let text = texts.first { theme.text($0).count <= area.width } ?? texts[2]
+      var x = canvas.write(text, x: area.x, y: footerY, style: theme.faint)
+      if !text.isEmpty { x += 2 }
       drawLegend(into: &canvas, x: x, y: footerY, scale: scale, divisor: divisor, maxX: area.maxX)
     }
+  }
+
+  /// The title line for `width` columns: marker, title and shape; a long title loses its last words (and
+  /// then the shape) rather than stopping mid-word.
+  func heading(width: Int, theme: Theme) -> String {
+    let marker = selected ? "\(theme.cursorMark) " : ""
+    let name = theme.text(title)
+    let shape = "  " + Format.shape([values.rows, values.cols])
+    let ellipsis = theme.text("…")
+    if marker.count + name.count + shape.count <= width { return marker + name + shape }
+    // Keep the shape while at least a word or so of the title fits beside it.
+    if width - marker.count - shape.count >= 8 {
+      return marker + Format.shortened(name, to: width - marker.count - shape.count, ellipsis: ellipsis) + shape
+    }
+    return marker + Format.shortened(name, to: width - marker.count, ellipsis: ellipsis)
   }
 
   func style(of value: Double, scale: Double, theme: Theme) -> Style {

@@ -49,7 +49,9 @@ struct Sparkline {
           canvas.put(bars[min(filled, bars.count) - 1], x: x, y: area.y + rows - r, style: theme.good)
         }
       }
-      let caption = "first \(Format.number(values.first ?? .nan)) · now \(Format.number(values.last ?? .nan))"
+      let (first, now) = (Format.number(values.first ?? .nan), Format.number(values.last ?? .nan))
+      let long = "first \(first) · now \(now)"
+      let caption = theme.text(long).count <= area.width - axisWidth ? long : "\(first) → \(now)"
       canvas.write(caption, x: area.x + axisWidth, y: area.y + rows + 1, style: theme.faint)
     }
   }

@@ -2,9 +2,23 @@
 struct Span {
   var text: String
   var style: Style
-  init(_ text: String, _ style: Style = .plain) {
+  /// Left out whole where it would be cut (a note that means nothing half shown).
+  var optional = false
+  init(_ text: String, _ style: Style = .plain, optional: Bool = false) {
     self.text = text
     self.style = style
+    self.optional = optional
+  }
+
+  /// The first `count` characters of a line of spans.
+  static func prefix(_ spans: [Span], _ count: Int) -> [Span] {
+    var left = count
+    var out: [Span] = []
+    for span in spans where left > 0 {
+      out.append(Span(String(span.text.prefix(left)), span.style))
+      left -= span.text.count
+    }
+    return out
   }
 }
 
@@ -32,7 +46,9 @@ struct TextPanel {
       }
       for line in lines where y < area.maxY {
         var x = area.x
-        for span in line { x = canvas.write(span.text, x: x, y: y, style: span.style) }
+        for span in line where !(span.optional && x + theme.text(span.text).count > area.maxX) {
+          x = canvas.write(span.text, x: x, y: y, style: span.style)
+        }
         y += 1
       }
     }
