@@ -67,6 +67,17 @@ GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME
   for (int i = 0; i < VW; ++i) *(UVEC *)(dst + i * dst_stride) = col[i];
 }
 
+/// panel[p·width + i] = src[i·ld + p] for i < width (a multiple of VW) and p < kc: `width` stored rows packed
+/// side by side, VW×VW blocks at a time.
+GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME, _pack_transposed)(
+    const double *src, long ld, long kc, int width, double *restrict panel) {
+  long p = 0;
+  for (; p + VW <= kc; p += VW)
+    for (int i = 0; i < width; i += VW) GEMM_CAT(GEMM_NAME, _transpose)(src + i * ld + p, ld, panel + p * width + i, width);
+  for (; p < kc; ++p)
+    for (int i = 0; i < width; ++i) panel[p * width + i] = src[i * ld + p];
+}
+
 /// Rows ic..<ic+mc, columns pc..<pc+kc of op(A), as MR-row panels: panel r holds pa[r·MR·kc + p·MR + i].
 /// Rows past m are zero, so the kernel always computes a full tile.
 GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_a)(long mc, long kc, const double *a, long lda, int trans_a,
@@ -85,12 +96,7 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_a)(long mc, long kc, const dou
         }
       }
     } else if (rows == MR && MR % VW == 0) {  // A stored [m,k], a full panel: VW×VW blocks transposed
-      const double *src = a + ir * lda;
-      long p = 0;
-      for (; p + VW <= kc; p += VW)
-        for (int i = 0; i < MR; i += VW) GEMM_CAT(GEMM_NAME, _transpose)(src + i * lda + p, lda, panel + p * MR + i, MR);
-      for (; p < kc; ++p)
-        for (int i = 0; i < MR; ++i) panel[p * MR + i] = src[i * lda + p];
+      GEMM_CAT(GEMM_NAME, _pack_transposed)(a + ir * lda, lda, kc, MR, panel);
     } else {  // A stored [m,k]: MR rows read side by side, so the stores are contiguous (a strided store
               // loop would vectorize into scatters, which are slow)
       const double *src[MR];
@@ -121,12 +127,7 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_b)(long kc, long nc, const dou
     long cols = nc - jr < NR ? nc - jr : NR;
     double *panel = pb + jr * kc;
     if (trans_b && cols == NR) {  // B stored [n,k], a full panel: VW×VW blocks transposed
-      const double *src = b + jr * ldb;
-      long p = 0;
-      for (; p + VW <= kc; p += VW)
-        for (int j = 0; j < NR; j += VW) GEMM_CAT(GEMM_NAME, _transpose)(src + j * ldb + p, ldb, panel + p * NR + j, NR);
-      for (; p < kc; ++p)
-        for (int j = 0; j < NR; ++j) panel[p * NR + j] = src[j * ldb + p];
+      GEMM_CAT(GEMM_NAME, _pack_transposed)(b + jr * ldb, ldb, kc, NR, panel);
     } else if (trans_b) {  // B stored [n,k]: NR stored rows (columns of op(B)) read side by side, stores contiguous
       const double *src[NR];
 #pragma clang loop unroll(full)
