@@ -16,11 +16,6 @@
 #define MR 8
 #define NV 2
 #include "gemm_body.h"
-#undef GEMM_NAME
-#undef GEMM_TARGET
-#undef VW
-#undef MR
-#undef NV
 
 #define GEMM_NAME gemm_avx2
 #define GEMM_TARGET __attribute__((target("avx2,fma")))
@@ -28,11 +23,6 @@
 #define MR 6
 #define NV 2
 #include "gemm_body.h"
-#undef GEMM_NAME
-#undef GEMM_TARGET
-#undef VW
-#undef MR
-#undef NV
 #endif
 
 // The baseline (SSE2 on x86-64, NEON on arm64): 2-wide vectors.
@@ -42,11 +32,6 @@
 #define MR 4
 #define NV 2
 #include "gemm_body.h"
-#undef GEMM_NAME
-#undef GEMM_TARGET
-#undef VW
-#undef MR
-#undef NV
 
 typedef enum { KERNEL_GENERIC, KERNEL_AVX2, KERNEL_AVX512 } kernel_kind;
 

@@ -1,4 +1,5 @@
-// One cache-blocked GEMM, instantiated once per instruction set by gemm.c. Before including, define:
+// One cache-blocked GEMM, instantiated once per instruction set by gemm.c. Before including, define (the end of
+// this file undefines them again):
 //   GEMM_NAME  the function's name          GEMM_TARGET  its __attribute__((target)) string, or nothing
 //   VW         doubles per vector           MR, NV       the micro-tile: MR rows × NV vectors (NR = NV·VW columns)
 //
@@ -273,3 +274,8 @@ enum { GEMM_CAT(GEMM_NAME, _tile) = NR, GEMM_CAT(GEMM_NAME, _rows) = MR };
 #undef copy_row
 #undef GEMM_CAT
 #undef GEMM_CAT2
+#undef GEMM_NAME
+#undef GEMM_TARGET
+#undef VW
+#undef MR
+#undef NV
