@@ -74,7 +74,8 @@ GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME
     const double *src, long ld, long kc, int width, double *restrict panel) {
   long p = 0;
   for (; p + VW <= kc; p += VW)
-    for (int i = 0; i < width; i += VW) GEMM_CAT(GEMM_NAME, _transpose)(src + i * ld + p, ld, panel + p * width + i, width);
+    for (int i = 0; i < width; i += VW)
+      GEMM_CAT(GEMM_NAME, _transpose)(src + i * ld + p, ld, panel + p * width + i, width);
   for (; p < kc; ++p)
     for (int i = 0; i < width; ++i) panel[p * width + i] = src[i * ld + p];
 }
