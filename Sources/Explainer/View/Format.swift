@@ -21,6 +21,16 @@ enum Format {
     return (x < 0 ? "-" : "") + text
   }
 
+  /// Whether a nonzero gradient norm is rounding noise: below 1e-12 of the largest one. (∂loss/∂k_linear.bias is
+  /// exactly zero in exact arithmetic — softmax ignores a constant added to a row — and its computed value is
+  /// noise that depends on the order of the sums, so the screen says ≈0 rather than print it.)
+  static func isNegligible(_ norm: Double, largest: Double) -> Bool { norm != 0 && norm < largest * 1e-12 }
+
+  /// A gradient norm, or ≈0 when it is rounding noise next to `largest`.
+  static func gradientNorm(_ norm: Double, largest: Double) -> String {
+    isNegligible(norm, largest: largest) ? "≈0" : number(norm)
+  }
+
   /// About four significant digits, switching to an exponent for very small or large magnitudes:
   /// `0.07123`, `-1.234`, `3.10e-05`.
   static func number(_ x: Double) -> String {

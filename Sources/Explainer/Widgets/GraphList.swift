@@ -19,7 +19,7 @@ struct GraphList {
   static func breaks(_ norms: [Double]) -> (zero: [Int], negligible: [Int]) {
     let largest = norms.filter(\.isFinite).max() ?? 0
     let zero = norms.indices.filter { norms[$0] == 0 }
-    let negligible = norms.indices.filter { norms[$0] != 0 && norms[$0] < largest * 1e-12 }
+    let negligible = norms.indices.filter { Format.isNegligible(norms[$0], largest: largest) }
     return (zero, negligible)
   }
 
@@ -57,7 +57,7 @@ struct GraphList {
         let node = nodes[index]
         let norm = norms[index]
         let shape = Format.shape(node.shape.isEmpty ? [1] : node.shape)
-        let normText = norm != 0 && norm < largest * 1e-12 ? "≈0" : Format.number(norm)
+        let normText = Format.gradientNorm(norm, largest: largest)
         let line = Format.right(String(index), 3) + " " + Format.left(node.op, 14) + " "
           + Format.left(node.label, labelWidth) + " " + Format.right(shape, 6) + " " + Format.right(normText, 10) + " "
         let y = top + r

@@ -12,16 +12,17 @@ struct ParameterPicker {
     let theme = canvas.theme
     let layout = Parameters.layout(for: state.config)
     let selected = layout.firstIndex { $0.name == state.selection.tensor.name }
+    let norms = layout.map { GraphList.norm(state.trace.gradients[$0.name] ?? Tensor(zeros: [0])) }
+    let largest = norms.filter(\.isFinite).max() ?? 0
     canvas.clipped(to: area) { canvas in
       canvas.write("‖∂loss/∂p‖", x: area.x, y: area.y, style: theme.title)
       let visible = area.height - 1
       let start = Heatmap.windowStart(focus: selected, visible: visible, count: layout.count)
       for r in 0..<min(visible, layout.count - start) {
         let n = start + r
-        let norm = GraphList.norm(state.trace.gradients[layout[n].name] ?? Tensor(zeros: [0]))
         let isSelected = n == selected
         let text = (isSelected ? "\(theme.cursorMark) " : "  ") + Format.left(Symbol.of(layout[n].name), 5)
-          + Format.right(Format.number(norm), 8)
+          + Format.right(Format.gradientNorm(norms[n], largest: largest), 8)
         canvas.write(text, x: area.x, y: area.y + 1 + r, style: isSelected ? theme.cursor(.plain) : .plain)
       }
     }
