@@ -212,6 +212,7 @@ enum FrontEndCommands {
     let forward = script.count
     var latencies: [Double] = []
     var bytes: [Int] = []
+    var slowest: [String: Double] = [:]  // the worst latency seen on each stage
     let deadline = clock.now + .milliseconds(Int(seconds * 1000))
     var index = 0
     while clock.now < deadline || latencies.count < 1000 {
@@ -224,6 +225,9 @@ enum FrontEndCommands {
       let next = app.view(width: width, height: height)
       let changed = next.changes(from: frame)
       latencies.append((clock.now - t0).seconds)
+      if let stage = app.state.step?.stage {
+        slowest[stage.rawValue, default: 0] = max(slowest[stage.rawValue, default: 0], latencies[latencies.count - 1])
+      }
       bytes.append(terminalBytes(next, changed))
       frame = next
       if latencies.count >= 1_000_000 { break }
@@ -236,6 +240,9 @@ enum FrontEndCommands {
     output.out(String(format: "first frame: %.1f ms after the command started", firstFrame * 1000)
       + (processAge.map { String(format: " (process age %.0f ms)", $0 * 1000) } ?? "") + "\n")
     output.out(String(format: "bytes per key: %.0f mean, %d max\n", meanBytes, bytes.max() ?? 0))
+    let worst = slowest.sorted { $0.value > $1.value }.prefix(3)
+      .map { String(format: "%@ %.2f ms", $0.key, $0.value * 1000) }.joined(separator: ", ")
+    output.out("slowest stages: \(worst)\n")
     output.out(String(format: "latency per key: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
                       percentile(0.5), percentile(0.99), latencies.last.map { $0 * 1000 } ?? 0))
   }
