@@ -75,7 +75,7 @@ enum Screen {
       "nudge \(Format.number(state.nudgeSize)) · lr \(Format.number(state.learningRate))",
     ]
     if state.training.running || state.training.steps > 0 {
-      segments.insert("\(state.training.running ? "▶ training" : "trained") \(state.training.steps) steps", at: 1)
+      segments.insert("\(state.training.running ? "▶ training" : "trained") \(state.training.steps) step\(state.training.steps == 1 ? "" : "s")", at: 1)
     }
     // The room the left part gets: all but the right part and a space.
     let room = { width - theme.text(segments.joined(separator: " │ ")).count - 2 }
