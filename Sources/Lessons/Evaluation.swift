@@ -59,7 +59,7 @@ extension Reference {
         case .failure(let error): throw error
         }
       case .at(let i):
-        guard i < shape[k] else {
+        guard i >= 0, i < shape[k] else {
           throw ExpressionError("index \(i) is out of range for \(spec.name): it has \(shape[k]) \(axes[k].noun)s (0…\(shape[k] - 1))")
         }
       }
@@ -196,8 +196,8 @@ func flatOffsets(shape: [Int], indices: [IndexTerm]) -> [Int]? {
     let choices: [Int]
     switch index {
     case .all: choices = Array(0..<size)
-    case .at(let i) where i < size: choices = [i]
-    case .range(let a, let b) where b <= size: choices = Array(a..<b)
+    case .at(let i) where i >= 0 && i < size: choices = [i]
+    case .range(let a, let b) where a >= 0 && a <= b && b <= size: choices = Array(a..<b)
     default: return nil
     }
     offsets = offsets.flatMap { base in choices.map { base * size + $0 } }

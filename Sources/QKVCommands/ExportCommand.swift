@@ -6,6 +6,9 @@ enum ExportCommand {
     let args = try Arguments(words, for: .export, valued: ["--config", "--lesson", "--load", "-o", "--output"], flags: [])
     if args.flags.contains("--help") { output.out(Command.export.helpText); return }
     try args.noPositional(for: .export)
+    if args.values["-o"] != nil && args.values["--output"] != nil {
+      throw .usage(command: .export, "give -o or --output, not both")
+    }
     let session = try FrontEndCommands.session(args, for: .export, required: true)
     let document: JSON
     do throws(ConfigError) {
@@ -15,9 +18,6 @@ enum ExportCommand {
     }
     let text = document.serialized() + "\n"
     if let path = args.values["-o"] ?? args.values["--output"] {
-      if args.values["-o"] != nil && args.values["--output"] != nil {
-        throw .usage(command: .export, "give -o or --output, not both")
-      }
       try writeAtomically(text, to: path)
     } else {
       output.out(text)

@@ -27,6 +27,9 @@ public enum Export {
   /// Builds the whole document: a forward and backward pass at the session's parameters, then `steps` SGD
   /// steps at `lr`. Throws when training makes a number non-finite (JSON cannot hold it).
   public static func document(_ session: Session) throws(ConfigError) -> JSON {
+    guard session.parameters.names.allSatisfy({ session.parameters[$0]!.data.allSatisfy(\.isFinite) }) else {
+      throw ConfigError(key: "parameters", "some parameters are NaN or infinite")
+    }
     let config = session.config
     let trace = Block.trace(config: config, parameters: session.parameters, tokens: session.tokens,
                             targets: session.targets)
@@ -41,14 +44,9 @@ public enum Export {
       losses.append(loss)
     }
     let trained = block.parameters
-    let allFinite = { (p: Parameters) in p.names.allSatisfy { p[$0]!.data.allSatisfy(\.isFinite) } }
-    guard trace.loss.isFinite, allFinite(trained) else {
-      throw ConfigError(key: "lr", "training diverged: a parameter became NaN or infinite (try a smaller lr)")
-    }
-
     var activations: [(String, JSON)] = Trace.exportedActivations.map { ($0, nested(trace.activations[$0]!)) }
     activations.append(("loss", .number(trace.loss)))
-    return .object([
+    let document = JSON.object([
       ("format", .string(format)),
       ("config", config.json(tokens: session.tokens, targets: session.targets)),
       ("tokens", ids(session.tokens)),
@@ -58,6 +56,12 @@ public enum Export {
       ("gradients", .object(session.parameters.names.map { ($0, nested(trace.gradients[$0]!)) })),
       ("training", .object([("loss", .array(losses.map { .number($0) })), ("parameters", named(trained))])),
     ])
+    // JSON has no NaN or infinity: a number that overflowed anywhere (a parameter, an activation, a gradient)
+    // makes the document impossible, never a crash or a corrupt file.
+    guard document.isFinite else {
+      throw ConfigError(key: "lr", "the block's numbers overflow to infinity or NaN (the parameters are too large, or training diverged: try a smaller lr)")
+    }
+    return document
   }
 
   /// Reads the session back from a document (its config, tokens, targets and initial parameters).

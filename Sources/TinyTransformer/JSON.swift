@@ -47,6 +47,16 @@ public enum JSON: Equatable, Sendable {
     return nil
   }
 
+  /// Whether every number in the value is finite (JSON cannot write NaN or infinity).
+  public var isFinite: Bool {
+    switch self {
+    case .number(let x): x.isFinite
+    case .array(let items): items.allSatisfy(\.isFinite)
+    case .object(let members): members.allSatisfy { $0.1.isFinite }
+    case .null, .bool, .string: true
+    }
+  }
+
   /// A short name of the kind of value, for error messages.
   public var kind: String {
     switch self {

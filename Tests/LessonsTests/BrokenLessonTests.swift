@@ -19,6 +19,8 @@ private let broken: [(text: String, expected: String)] = [
    "b.md:13: head 2 is out of range: this block has 2 heads (0…1)"),
   (lesson(step: "stage: scores\nfocus: Q\nselect: 6, 0"),
    "b.md:14: select: index 6 is out of range for Q: it has 6 positions (0…5)"),
+  (lesson(step: "stage: scores\nfocus: Q\nselect: -1, 0"),
+   "b.md:14: select: index -1 is out of range for Q: it has 6 positions (0…5)"),
   (lesson(step: "stage: scores\nfocus: logits\nselect: the, cat"),
    "b.md:14: select: \"the\" is at positions 0 and 4: use a number for the position"),
   (lesson(step: "stage: scores\nfocus: Q\nselect: cat, cat"),

@@ -5,26 +5,13 @@ extension AppState {
   /// The session as it is now, as the `qkv-export/1` document `qkv --load` resumes: the live config (the
   /// switches as set, the learning rate in use), the tokens, the targets and the current parameters.
   func sessionDocument() throws -> String {
-    let allFinite = parameters.names.allSatisfy { parameters[$0]?.data.allSatisfy(\.isFinite) ?? true }
-    guard allFinite else {
-      throw SaveError(description: "some parameters are NaN or infinite (u undoes, 0 resets)")
-    }
     var config = self.config
     config.lr = learningRate
-    let document = try Export.document(Export.Session(config: config, tokens: tokens, targets: targets, parameters: parameters))
-    // JSON has no NaN: a number that overflowed anywhere in the document is refused, never written.
-    guard AppState.isFinite(document) else {
-      throw SaveError(description: "the block's numbers overflowed (u undoes, 0 resets)")
-    }
-    return document.serialized() + "\n"
-  }
-
-  static func isFinite(_ json: JSON) -> Bool {
-    switch json {
-    case .number(let x): x.isFinite
-    case .array(let items): items.allSatisfy(isFinite)
-    case .object(let members): members.allSatisfy { isFinite($0.1) }
-    case .null, .bool, .string: true
+    do throws(ConfigError) {
+      let session = Export.Session(config: config, tokens: tokens, targets: targets, parameters: parameters)
+      return try Export.document(session).serialized() + "\n"
+    } catch {
+      throw SaveError(description: "\(error.message) (u undoes, 0 resets)")
     }
   }
 

@@ -46,7 +46,7 @@ struct Heatmap {
   /// The power of ten the printed numbers are divided by, so the largest shows as d.dd.
   var exponent: Int {
     guard palette == .diverging else { return 0 }
-    let magnitude = values.data.lazy.filter(\.isFinite).map(abs).max() ?? 0
+    let magnitude = scale
     guard magnitude > 0, magnitude < 0.1 || magnitude >= 9.995 else { return 0 }
     var e = Int(log10(magnitude).rounded(.down))
     if magnitude / pow(10, Double(e)) >= 9.995 { e += 1 }
