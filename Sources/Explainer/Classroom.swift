@@ -168,6 +168,8 @@ public struct Classroom: Program, Sendable {
     defer { self.player = player.finished ? nil : player }
     if player.waiting > 0 {
       player.waiting -= 1
+      // The pause after the demo's last key has passed: the demo ends here, and says so.
+      if player.finished { state.notice = Classroom.demoOver }
       return .none
     }
     while let action = player.next() {
@@ -195,9 +197,11 @@ public struct Classroom: Program, Sendable {
         return .quit
       }
     }
-    state.notice = AppState.Notice(text: "The demo is over: the keys are yours.", isError: false)
+    state.notice = Classroom.demoOver
     return .none
   }
+
+  static let demoOver = AppState.Notice(text: "The demo is over: the keys are yours.", isError: false)
 }
 
 /// Where a demo is: the next action and the ticks to wait before it.

@@ -330,6 +330,19 @@ private let evaluator: ChallengeEvaluator = { challenge, trace, parameters in
     #expect(room.state.notice?.text == "The demo is over: the keys are yours.")
   }
 
+  @Test func aDemoEndingOnAKeySaysItIsOver() throws {
+    let lessons = try library()
+    let script = try DemoScript.parse("lesson 3\npace 0.1\nkeys n", file: "d.demo")
+    var room = Classroom(lesson: lessons[0], library: lessons, challengeEvaluator: evaluator, script: script)
+    var ticks = 0
+    while room.player != nil && ticks < 100 {
+      _ = room.update(.tick)
+      ticks += 1
+    }
+    #expect(room.player == nil && room.state.stepIndex == 1)
+    #expect(room.state.notice?.text == "The demo is over: the keys are yours.")
+  }
+
   @Test func controlCStopsAPlayingDemoAndThenQuits() throws {
     let lessons = try library()
     var room = Classroom(lesson: lessons[0], library: lessons, challengeEvaluator: evaluator,

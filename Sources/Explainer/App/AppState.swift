@@ -189,9 +189,9 @@ public struct AppState: Sendable {
   // MARK: Changing the block
 
   /// Reruns forward and backward (and whatever follows the live values).
-  mutating func refresh() {
+  mutating func refresh(checks: Bool = true) {
     trace = Block.trace(config: config, parameters: parameters, tokens: tokens, targets: targets)
-    refreshChecks()
+    if checks { refreshChecks() }
   }
 
   /// Re-evaluates the gradient check (when on) and the challenges.

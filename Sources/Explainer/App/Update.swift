@@ -314,7 +314,8 @@ extension AppState {
       training.losses.removeFirst(training.losses.count - AppState.lossHistoryLimit)
     }
     parameters.sgdStep(gradients: trace.gradients, lr: learningRate)
-    refresh()
+    // A training run checks challenges and the gradient once per tick, not once per step.
+    refresh(checks: explain)
     guard explain else { return }
     guard lossIsFinite else { notice = nonFiniteNotice; return }
     var text = "SGD step \(training.steps): "
@@ -339,6 +340,7 @@ extension AppState {
 
   /// A tick of a training run: a few SGD steps; a loss that stops being a number pauses the run.
   mutating func trainTick() {
+    defer { refreshChecks() }
     for _ in 0..<AppState.stepsPerTick {
       sgdStep(explain: false)
       if !lossIsFinite {
