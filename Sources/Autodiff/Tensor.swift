@@ -1,3 +1,5 @@
+import _CKernels
+
 /// A dense, row-major array of `Double` with a shape: the only data type of the engine.
 ///
 /// A tensor is a value: copying one copies its numbers (lazily, as Swift arrays do). Shape `[]` is a scalar.
@@ -65,6 +67,15 @@ public struct Tensor: Equatable, Sendable {
     let inner = parts.first?.shape ?? [0]
     precondition(parts.allSatisfy { $0.shape == inner }, "stack needs equal shapes")
     return Tensor(shape: [parts.count] + inner, data: parts.flatMap(\.data))
+  }
+
+  /// Plain SGD on one tensor, in place: self ← self − lr·gradient (the same kernel as `Graph.sgdStep`).
+  public mutating func subtract(_ gradient: Tensor, scaledBy lr: Double) {
+    precondition(gradient.shape == shape, "SGD: gradient shape \(gradient.shape) for \(shape)")
+    let n = count
+    gradient.data.withUnsafeBufferPointer { g in
+      data.withUnsafeMutableBufferPointer { p in qkv_axpy(n, -lr, g.baseAddress, p.baseAddress) }
+    }
   }
 
   /// The tensor with every entry transformed.

@@ -79,9 +79,8 @@ public struct Parameters: Equatable, Sendable {
   /// Plain SGD: p ← p − lr·g for every parameter.
   public mutating func sgdStep(gradients: [String: Tensor], lr: Double) {
     for name in names {
-      guard var p = tensors[name], let g = gradients[name] else { continue }
-      for i in 0..<p.count { p.data[i] -= lr * g.data[i] }
-      tensors[name] = p
+      guard let g = gradients[name] else { continue }
+      tensors[name]?.subtract(g, scaledBy: lr)
     }
   }
 
