@@ -33,11 +33,11 @@ enum FrontEndCommands {
     let store = ProgressStore.standard()
     let (progress, warning) = store?.load() ?? (Progress(), nil)
     let library = loadableLessons()
-    var opening = try open(args, for: .explain)
+    // `qkv` alone resumes where the student left off; naming a lesson, a session or a step opens that.
     let chosen = args.values["--lesson"] != nil || args.values["--load"] != nil || args.values["--step"] != nil
-    if !chosen, let resume = Classroom.resumePoint(progress: progress, library: library) {
-      opening = Opening(lesson: resume.lesson, step: resume.step)
-    }
+    let resume = chosen ? nil : Classroom.resumePoint(progress: progress, library: library)
+    let opening: Opening
+    if let resume { opening = Opening(lesson: resume.lesson, step: resume.step) } else { opening = try open(args, for: .explain) }
     let capabilities: Capabilities
     do throws(TerminalError) {
       capabilities = try terminal()
@@ -217,8 +217,10 @@ enum FrontEndCommands {
     var index = 0
     while clock.now < deadline || latencies.count < 100 {  // at least 100 keys, however short the time
       // Walk forward through the steps, then back with `p`, so every stage is drawn.
-      let step = index / forward % (2 * app.state.lesson.steps.count)
-      let key = step < app.state.lesson.steps.count ? script[index % forward] : (index % forward == 0 ? .character("p") : script[index % forward])
+      let steps = app.state.lesson.steps.count
+      let goingBack = index / forward % (2 * steps) >= steps
+      let scripted = script[index % forward]
+      let key = goingBack && scripted == .character("n") ? .character("p") : scripted
       index += 1
       let t0 = clock.now
       _ = app.update(.key(key))
