@@ -18,8 +18,8 @@ extension Graph {
 
   // d(a+b): da += dy, db += dy
   func addBackward(_ out: Node, _ a: Var, _ b: Var) {
-    contribute(to: node(a), out) { dy, _ in dy }
-    contribute(to: node(b), out) { dy, _ in dy }
+    passGradient(to: node(a), out)
+    passGradient(to: node(b), out)
   }
 
   /// a − b (same shapes).
@@ -33,7 +33,7 @@ extension Graph {
 
   // d(a−b): da += dy, db −= dy
   func subBackward(_ out: Node, _ a: Var, _ b: Var) {
-    contribute(to: node(a), out) { dy, _ in dy }
+    passGradient(to: node(a), out)
     contribute(to: node(b), out) { dy, _ in -dy }
   }
 
@@ -84,7 +84,7 @@ extension Graph {
 
   // d(x + 1·bᵀ): dx += dy, db += Σ_rows dy
   func addBiasBackward(_ out: Node, _ x: Var, _ b: Var) {
-    contribute(to: node(x), out) { dy, _ in dy }
+    passGradient(to: node(x), out)
     let (gb, cols) = (gradForPartialContribution(node(b)), out.cols)
     for r in 0..<out.rows {
       let dyr = out.gradRow(r)

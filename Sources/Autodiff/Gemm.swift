@@ -1,26 +1,25 @@
 import Foundation
 import _CKernels
 
-/// Packing space for the GEMM kernels, one buffer per thread (the caller's and the helper's), grown to the
-/// largest product seen and then reused: products allocate nothing in the steady state.
+/// Packing space for the GEMM kernels on the calling thread (the helper thread has its own), grown to the largest
+/// product seen and then reused: products allocate nothing in the steady state.
 final class GemmWorkspace {
-  @exclusivity(unchecked) private var buffers: [(pointer: UnsafeMutableRawPointer, count: Int)] = []
+  @exclusivity(unchecked) private var buffer = (pointer: UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64), count: 8)
 
-  /// At least `count` doubles, 64-byte aligned, for thread `index`.
-  func pointer(_ index: Int, count: Int) -> UnsafeMutablePointer<Double> {
-    while buffers.count <= index { buffers.append((UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64), 8)) }
-    if buffers[index].count < count {
-      buffers[index].pointer.deallocate()
-      buffers[index] = (UnsafeMutableRawPointer.allocate(byteCount: count * 8, alignment: 64), count)
+  /// At least `count` doubles, 64-byte aligned.
+  func pointer(count: Int) -> UnsafeMutablePointer<Double> {
+    if buffer.count < count {
+      buffer.pointer.deallocate()
+      buffer = (UnsafeMutableRawPointer.allocate(byteCount: count * 8, alignment: 64), count)
     }
-    return buffers[index].pointer.bindMemory(to: Double.self, capacity: buffers[index].count)
+    return buffer.pointer.bindMemory(to: Double.self, capacity: buffer.count)
   }
 
   /// Room for the tasks handed to the helper thread (an array per call would allocate).
   let tasks = UnsafeMutablePointer<qkv_gemm_task>.allocate(capacity: 4)
 
   deinit {
-    for buffer in buffers { buffer.pointer.deallocate() }
+    buffer.pointer.deallocate()
     tasks.deallocate()
   }
 }
@@ -79,7 +78,7 @@ extension Graph {
 
   /// A product cut in two along C's columns (or its rows, when it is narrow) on micro-tile boundaries; every
   /// entry's sum runs in the same order as uncut, so the result does not depend on the number of threads.
-  private func halves(_ t: qkv_gemm_task) -> (qkv_gemm_task, qkv_gemm_task)? {
+  func halves(_ t: qkv_gemm_task) -> (qkv_gemm_task, qkv_gemm_task)? {
     var (first, second) = (t, t)
     let tileColumns = qkv_gemm_tile_columns()
     if t.n >= 2 * tileColumns {
@@ -98,7 +97,7 @@ extension Graph {
     return (first, second)
   }
 
-  /// Runs one task on this thread, or two to four shared with the helper, with workspaces big enough for any.
+  /// Runs one task on this thread, or two to four shared with the helper.
   private func run(_ first: qkv_gemm_task, _ second: qkv_gemm_task? = nil, _ third: qkv_gemm_task? = nil,
                    _ fourth: qkv_gemm_task? = nil) {
     let tasks = gemmWorkspace.tasks
@@ -108,12 +107,63 @@ extension Graph {
     if let third, let fourth { (tasks[2], tasks[3], count) = (third, fourth, 4) }
     var doubles = 0
     for i in 0..<count { doubles = max(doubles, qkv_gemm_workspace_count(tasks[i].m, tasks[i].n, tasks[i].k)) }
-    let workspace0 = gemmWorkspace.pointer(0, count: doubles)
+    let workspace = gemmWorkspace.pointer(count: max(doubles, deferredWorkspace))
     if count == 1 {
       let t = first
-      qkv_gemm(t.m, t.n, t.k, t.a, t.lda, t.trans_a, t.b, t.ldb, t.trans_b, t.c, t.ldc, t.accumulate, workspace0)
+      qkv_gemm(t.m, t.n, t.k, t.a, t.lda, t.trans_a, t.b, t.ldb, t.trans_b, t.c, t.ldc, t.accumulate, workspace)
     } else {
-      qkv_gemm_tasks(tasks, count, workspace0, gemmWorkspace.pointer(1, count: doubles))
+      qkv_gemm_tasks(tasks, count, workspace)
     }
+  }
+
+  // MARK: Deferred products
+
+  /// Whether `task`, a contribution to `target`'s gradient, can be left to the helper thread while this thread
+  /// goes on: `target` must be a leaf (no backward rule reads a leaf's gradient, only whoever calls `backward`,
+  /// after it returns) and the product big enough to be worth handing over.
+  func canDefer(_ task: qkv_gemm_task, to target: Node) -> Bool {
+    guard defersLeafGradients, Self.gemmThreads >= 2, task.m * task.n * task.k >= Self.parallelPiece,
+          case .leaf = target.op else { return false }
+    if !triedHelper {
+      triedHelper = true
+      hasHelper = qkv_async_begin() == 1
+    }
+    return hasHelper
+  }
+
+  /// Queues `task` (cut like `gemm` cuts a product, so that whichever thread is free takes the next piece) for the
+  /// helper thread. The weight gradients of a backward pass go here: nothing reads them until SGD, so the helper
+  /// computes them while this thread carries the gradient on towards the inputs.
+  func gemmLater(_ task: qkv_gemm_task, to target: Node) {
+    target.hasDeferredContribution = true
+    deferredTargets.append(target)
+    deferredProducts += 1
+    let size = task.m * task.n * task.k
+    var pieces = (task, task, task, task), count = 1
+    if size >= 4 * Self.parallelPiece, let (left, right) = halves(task), let (a, b) = halves(left),
+       let (c, d) = halves(right) {
+      (pieces, count) = ((a, b, c, d), 4)
+    } else if size >= 2 * Self.parallelPiece, let (left, right) = halves(task) {
+      (pieces.0, pieces.1, count) = (left, right, 2)
+    }
+    deferredWorkspace = max(deferredWorkspace, qkv_gemm_workspace_count(task.m, task.n, task.k))
+    let workspace = gemmWorkspace.pointer(count: deferredWorkspace)
+    withUnsafePointer(to: &pieces) {
+      $0.withMemoryRebound(to: qkv_gemm_task.self, capacity: 4) {
+        for i in 0..<count { qkv_gemm_async($0 + i, workspace) }
+      }
+    }
+  }
+
+  /// Waits for every queued product (running those the helper has not started); with `release`, also gives the
+  /// helper back for the next backward pass (or another graph).
+  func finishDeferred(release: Bool) {
+    if hasHelper {
+      let workspace = gemmWorkspace.pointer(count: deferredWorkspace)
+      if release { qkv_async_end(workspace) } else { qkv_async_wait(workspace) }
+    }
+    for target in deferredTargets { target.hasDeferredContribution = false }
+    deferredTargets.removeAll(keepingCapacity: true)
+    if release { (triedHelper, hasHelper) = (false, false) }
   }
 }

@@ -31,13 +31,20 @@ public final class Graph {
     @exclusivity(unchecked) private(set) var cols = 1
     /// The numbers, `rows·cols` of them, row-major.
     @exclusivity(unchecked) private(set) var value = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
-    /// ∂output/∂value after `backward`.
+    /// ∂output/∂value after `backward`: the node's own buffer, or the gradient of the single op that reads the
+    /// node when that op passes its gradient through unchanged (see `passGradient`).
     @exclusivity(unchecked) private(set) var grad = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+    /// The node's own gradient buffer.
+    @exclusivity(unchecked) private var ownGrad = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+    /// How many times the ops up to the output of the backward pass under way read this value.
+    @exclusivity(unchecked) var uses = 0
     @exclusivity(unchecked) private(set) var saved = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
     @exclusivity(unchecked) private var storage = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
     @exclusivity(unchecked) private var savedStorage = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
     /// Whether `grad` holds a contribution of the backward pass under way (until then its numbers are stale).
     @exclusivity(unchecked) var hasGradient = false
+    /// Whether a product queued for the helper thread adds to `grad` (see `gemmLater`): wait before touching it.
+    @exclusivity(unchecked) var hasDeferredContribution = false
 
     init(op: Op) { self.op = op }
 
@@ -61,7 +68,18 @@ public final class Graph {
         storage.initialize(repeating: 0)
       }
       value = UnsafeMutableBufferPointer(rebasing: storage[0 ..< count])
-      grad = UnsafeMutableBufferPointer(rebasing: storage[count ..< 2 * count])
+      ownGrad = UnsafeMutableBufferPointer(rebasing: storage[count ..< 2 * count])
+      grad = ownGrad
+    }
+
+    /// Makes `grad` show `other`'s gradient (same shape) instead of a copy of it.
+    func shareGradient(of other: Node) { grad = other.grad }
+
+    /// Starts a backward pass: no contribution yet, no uses counted, the own gradient buffer back in place.
+    func prepareForBackward() {
+      hasGradient = false
+      uses = 0
+      grad = ownGrad
     }
 
     /// The shape [rows, cols], compared without building an array unless it changed.
@@ -92,6 +110,15 @@ public final class Graph {
   @exclusivity(unchecked) public private(set) var count = 0
   /// Packing space for matrix products (see Gemm.swift).
   let gemmWorkspace = GemmWorkspace()
+  /// Whether backward passes hand leaves' gradient products to the helper thread (tests compare both ways).
+  var defersLeafGradients = true
+  /// This backward pass asked for the helper thread (`triedHelper`) and got it (`hasHelper`).
+  @exclusivity(unchecked) var triedHelper = false, hasHelper = false
+  /// The nodes with products queued for the helper, and workspace enough for any of those products.
+  @exclusivity(unchecked) var deferredTargets: [Node] = []
+  @exclusivity(unchecked) var deferredWorkspace = 0
+  /// How many products this graph has handed to the helper thread so far (tests check the path is taken).
+  @exclusivity(unchecked) var deferredProducts = 0
 
   public init() {}
 
@@ -201,18 +228,33 @@ public final class Graph {
   public func backward(_ output: Var) {
     let out = node(output)
     precondition(out.value.count == 1, "backward needs a scalar, got shape \(out.shape)")
-    for i in 0..<count { nodes[i].hasGradient = false }
+    for i in 0..<count { nodes[i].prepareForBackward() }
+    for i in 0...output.id { nodes[i].op.forEachInput { nodes[$0.id].uses += 1 } }
     out.grad[0] = 1
     out.hasGradient = true
     for i in stride(from: output.id, through: 0, by: -1) where nodes[i].hasGradient { backwardRule(nodes[i]) }
+    finishDeferred(release: true)
     for i in 0..<count where !nodes[i].hasGradient { nodes[i].grad.update(repeating: 0) }
   }
 
   /// Readies `n`'s gradient for a contribution that covers every entry: `true` means add to what is there, `false`
   /// means this is the pass's first contribution, so write over the stale numbers instead.
   func beginContribution(_ n: Node) -> Bool {
+    if n.hasDeferredContribution { finishDeferred(release: false) }  // contributions land in order
     defer { n.hasGradient = true }
     return n.hasGradient
+  }
+
+  /// Contributes `out`'s gradient unchanged to `input` (the rule of an op whose derivative is the identity): when
+  /// `out`'s op is the only reader of `input`, the two gradients are equal, so `input` shows `out`'s numbers
+  /// instead of copying them (no other contribution can follow, and nothing writes `out`'s gradient any more).
+  func passGradient(to input: Node, _ out: Node) {
+    if input.uses == 1 && !input.hasGradient && !input.hasDeferredContribution {
+      input.shareGradient(of: out)
+      input.hasGradient = true
+    } else {
+      contribute(to: input, out) { dy, _ in dy }
+    }
   }
 
   /// `n`'s gradient, zeroed if this is the pass's first contribution: for rules that add into only some entries.

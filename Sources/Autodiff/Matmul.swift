@@ -34,8 +34,15 @@ extension Graph {
     if na === nb {  // one buffer: the second product adds to the first's result, so one after the other
       gemm(gradA)
       gemm(gradB)
-    } else {
-      gemmPair(gradA, gradB)
+      return
+    }
+    // A leaf's gradient (a weight's, typically) is not read again in this pass: the helper thread can compute it
+    // while this thread carries the other gradient on.
+    switch (canDefer(gradA, to: na), canDefer(gradB, to: nb)) {
+    case (false, false): gemmPair(gradA, gradB)
+    case (true, false): gemmLater(gradA, to: na); gemm(gradB)
+    case (false, true): gemmLater(gradB, to: nb); gemm(gradA)
+    case (true, true): gemmLater(gradA, to: na); gemmLater(gradB, to: nb)
     }
   }
 

@@ -41,14 +41,24 @@ enum Op {
 
   /// The values this op reads.
   var inputs: [Var] {
+    var list: [Var] = []
+    forEachInput { list.append($0) }
+    return list
+  }
+
+  /// Calls `body` with each value this op reads, once per time it reads it (without building an array).
+  @inline(__always)
+  func forEachInput(_ body: (Var) -> Void) {
     switch self {
-    case .leaf: []
-    case .add(let a, let b), .sub(let a, let b), .mul(let a, let b), .addBias(let a, let b): [a, b]
-    case .matmul(let a, let b, _, _): [a, b]
+    case .leaf: break
+    case .add(let a, let b), .sub(let a, let b), .mul(let a, let b), .addBias(let a, let b),
+      .matmul(let a, let b, _, _):
+      body(a)
+      body(b)
     case .scale(let a, _), .relu(let a), .transpose(let a), .softmax(let a, _), .crossEntropy(let a, _),
       .gather(let a, _), .sliceColumns(let a, _), .sum(let a), .mean(let a):
-      [a]
-    case .concatColumns(let parts): parts
+      body(a)
+    case .concatColumns(let parts): for part in parts { body(part) }
     }
   }
 }

@@ -1,13 +1,21 @@
-// qkv_gemm_tasks: independent products (or pieces of one) shared by the calling thread and one helper thread.
+// Two threads for the matrix products: the calling thread and one helper thread, sharing work two ways.
+//
+// - Shared jobs (qkv_gemm_tasks): up to 8 pieces of products the caller needs now. Both threads claim pieces
+//   one at a time; the caller takes whatever the helper has not, so it never waits for a helper that is busy
+//   elsewhere, only for a piece the helper already started.
+// - A queue of deferred products (qkv_gemm_async): work whose result is not needed until later — the weight
+//   gradients of a backward pass, which only SGD reads. The helper takes them whenever it has no shared piece to
+//   run; the caller carries on with its own chain of products and, at qkv_async_wait, takes what is still queued.
 //
 // Handing work to a sleeping thread costs tens of µs on a virtual machine (a futex wake), more than a mid-size
-// product takes, so the helper spins for a while after each job, waiting for the next one, and only then
-// sleeps. The tasks are claimed one at a time from a counter, so whichever thread is free takes the next.
+// product takes, so the helper spins for a while after each piece of work, waiting for the next, and only then
+// sleeps.
 #include "CKernels.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <time.h>
 
 #if defined(__x86_64__)
@@ -23,6 +31,8 @@
 // A spinning thread yields the core this often, so that on a busy machine the thread it waits for (or another
 // process) can run: spinning against a thread that has no core to run on would otherwise last a whole time slice.
 #define YIELD_EVERY 64
+#define MAX_TASKS 8
+#define QUEUE_SIZE 64
 
 static void relax(long spins) {
   if (spins % YIELD_EVERY == YIELD_EVERY - 1) {
@@ -31,24 +41,6 @@ static void relax(long spins) {
     CPU_RELAX();
   }
 }
-#define MAX_TASKS 8
-
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;  // one caller at a time uses the helper
-static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static int helper_started;
-static qkv_gemm_task tasks[MAX_TASKS];
-static long task_count;
-static double *workspaces[2];
-static atomic_long job_number;   // bumped to hand the helper a new job
-static atomic_long done_number;  // the last job the helper finished its share of
-static atomic_long next_task;
-static atomic_int sleeping;
-// When the helper finishes its share much later than the caller finishes its own, the cores are busy with other
-// work (or the helper was preempted holding a task): sharing then costs more than it saves, so the next products
-// run on the calling thread alone for a while before sharing is tried again: 8 products at first, twice as many
-// each time sharing is late again, up to 256, back to 8 once it pays.
-static long backoff, backoff_length = 8;  // guarded by pool_lock
 
 static double seconds_now(void) {
   struct timespec t;
@@ -61,79 +53,194 @@ static void run_task(const qkv_gemm_task *t, double *workspace) {
            workspace);
 }
 
-static void run_tasks(int thread) {
-  for (long i; (i = atomic_fetch_add(&next_task, 1)) < task_count;) run_task(&tasks[i], workspaces[thread]);
+static void run_here(const qkv_gemm_task *list, long count, double *workspace) {
+  for (long i = 0; i < count; ++i) run_task(&list[i], workspace);
+}
+
+// One thread at a time owns the helper: for one shared job, or from qkv_async_begin to qkv_async_end.
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int owns_pool;  // this thread is between qkv_async_begin and qkv_async_end
+static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static int helper_started;
+static double *helper_workspace;  // big enough for any product
+static atomic_long work_posted;   // bumped whenever there is new work: the helper sleeps only while it is unchanged
+static atomic_int sleeping;
+
+// The shared job: `job_state` packs the job's number, its piece count and the next unclaimed piece
+// (number << 16 | count << 8 | next), so a claim is one compare-and-swap that cannot take a piece of another job.
+// `tasks` is not rewritten until every piece of the job has finished (`finished_tasks` == count).
+static qkv_gemm_task tasks[MAX_TASKS];
+static atomic_long job_state;
+static atomic_long finished_tasks;
+
+// The queue: slots [claimed, tail) are waiting, [completed count) tells how many have finished (in any order).
+static qkv_gemm_task queue[QUEUE_SIZE];
+static atomic_long queue_tail, queue_claimed, queue_completed;
+
+// When the helper turns out late (another process has the core, or it was preempted holding a piece), sharing costs
+// more than it saves, so the next products run on the calling thread alone for a while before sharing is tried
+// again: 8 jobs at first, twice as many each time sharing is late again, up to 256, back to 8 once it pays. The
+// queue backs off the same way, counted in qkv_async_begin calls. Both are guarded by pool_lock.
+typedef struct {
+  long remaining, length;
+} backoff;
+static backoff job_backoff = {0, 8}, queue_backoff = {0, 8};
+
+static int backing_off(backoff *b) {
+  if (b->remaining == 0) return 0;
+  --b->remaining;
+  return 1;
+}
+
+static void judge(backoff *b, int late) {
+  if (late) {
+    b->remaining = b->length;
+    b->length = b->length < 256 ? 2 * b->length : 256;
+  } else {
+    b->length = 8;
+  }
+}
+
+// Claims and runs one piece of the shared job; returns whether there was one.
+static int run_job_piece(double *workspace) {
+  long state = atomic_load(&job_state);
+  for (;;) {
+    long count = (state >> 8) & 0xff, next = state & 0xff;
+    if (next >= count) return 0;
+    if (atomic_compare_exchange_weak(&job_state, &state, state + 1)) {
+      run_task(&tasks[next], workspace);
+      atomic_fetch_add(&finished_tasks, 1);
+      return 1;
+    }
+  }
+}
+
+// Claims and runs one queued product; returns whether there was one.
+static int run_queued(double *workspace) {
+  long claimed = atomic_load(&queue_claimed);
+  for (;;) {
+    if (claimed >= atomic_load(&queue_tail)) return 0;
+    if (atomic_compare_exchange_weak(&queue_claimed, &claimed, claimed + 1)) {
+      run_task(&queue[claimed % QUEUE_SIZE], workspace);
+      atomic_fetch_add(&queue_completed, 1);
+      return 1;
+    }
+  }
 }
 
 static void *helper(void *unused) {
   (void)unused;
-  long seen = 0;
-  for (;;) {
-    for (long spins = 0; atomic_load(&job_number) == seen; ++spins) {
-      if (spins < SPIN_LIMIT) {
-        relax(spins);
-        continue;
-      }
-      // Sleep until woken. `sleeping` is set before job_number is read again and the caller bumps job_number
-      // before it reads `sleeping` (both sequentially consistent), so a wake-up cannot be missed.
-      pthread_mutex_lock(&sleep_lock);
-      atomic_store(&sleeping, 1);
-      while (atomic_load(&job_number) == seen) pthread_cond_wait(&wake, &sleep_lock);
-      atomic_store(&sleeping, 0);
-      pthread_mutex_unlock(&sleep_lock);
+  long seen = atomic_load(&work_posted);
+  for (long spins = 0;;) {
+    // The caller waits for shared pieces now; queued products are needed later.
+    if (run_job_piece(helper_workspace) || run_queued(helper_workspace)) {
+      spins = 0;
+      continue;
     }
-    seen = atomic_load(&job_number);
-    run_tasks(1);
-    atomic_store(&done_number, seen);
+    long now = atomic_load(&work_posted);
+    if (now != seen) {
+      seen = now;
+      spins = 0;
+      continue;
+    }
+    if (spins < SPIN_LIMIT) {
+      relax(spins++);
+      continue;
+    }
+    // Sleep until woken. `sleeping` is set before work_posted is read again and a poster bumps work_posted before
+    // it reads `sleeping` (both sequentially consistent), so a wake-up cannot be missed.
+    pthread_mutex_lock(&sleep_lock);
+    atomic_store(&sleeping, 1);
+    while (atomic_load(&work_posted) == seen) pthread_cond_wait(&wake, &sleep_lock);
+    atomic_store(&sleeping, 0);
+    pthread_mutex_unlock(&sleep_lock);
+    spins = 0;
   }
   return 0;
 }
 
 static int start_helper(void) {
   if (helper_started) return 1;
+  long doubles = qkv_gemm_workspace_count(1L << 30, 1L << 30, 1L << 30);  // the most any product needs
+  helper_workspace = aligned_alloc(64, (size_t)(doubles + 7) / 8 * 64);
+  if (!helper_workspace) return 0;
   pthread_t thread;
-  if (pthread_create(&thread, 0, helper, 0) != 0) return 0;
+  if (pthread_create(&thread, 0, helper, 0) != 0) {
+    free(helper_workspace);
+    helper_workspace = 0;
+    return 0;
+  }
   pthread_detach(thread);
   helper_started = 1;
   return 1;
 }
 
-static void run_here(const qkv_gemm_task *list, long count, double *workspace) {
-  for (long i = 0; i < count; ++i) run_task(&list[i], workspace);
-}
-
-void qkv_gemm_tasks(const qkv_gemm_task *list, long count, double *workspace0, double *workspace1) {
-  if (count < 2 || count > MAX_TASKS || pthread_mutex_trylock(&pool_lock) != 0) {
-    run_here(list, count, workspace0);  // one task, or another caller has the helper
-    return;
-  }
-  if (backoff > 0 || !start_helper()) {
-    if (backoff > 0) --backoff;
-    pthread_mutex_unlock(&pool_lock);
-    run_here(list, count, workspace0);
-    return;
-  }
-  for (long i = 0; i < count; ++i) tasks[i] = list[i];
-  task_count = count;
-  workspaces[0] = workspace0;
-  workspaces[1] = workspace1;
-  atomic_store(&next_task, 0);
-  long number = atomic_load(&job_number) + 1;
-  atomic_store(&job_number, number);
+static void post_work(void) {
+  atomic_fetch_add(&work_posted, 1);
   if (atomic_load(&sleeping)) {
     pthread_mutex_lock(&sleep_lock);
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&sleep_lock);
   }
-  double start = seconds_now();
-  run_tasks(0);  // the caller takes tasks too, and all of them if the helper does not get a core in time
-  double own = seconds_now() - start;
-  for (long spins = 0; atomic_load(&done_number) != number; ++spins) relax(spins);
-  if (seconds_now() - start > 2 * own + 20e-6) {
-    backoff = backoff_length;
-    backoff_length = backoff_length < 256 ? 2 * backoff_length : 256;
-  } else {
-    backoff_length = 8;
+}
+
+void qkv_gemm_tasks(const qkv_gemm_task *list, long count, double *workspace) {
+  int held = owns_pool;
+  if (count < 2 || count > MAX_TASKS || (!held && pthread_mutex_trylock(&pool_lock) != 0)) {
+    run_here(list, count, workspace);  // one task, or another thread has the helper
+    return;
   }
+  if (backing_off(&job_backoff) || !start_helper()) {
+    if (!held) pthread_mutex_unlock(&pool_lock);
+    run_here(list, count, workspace);
+    return;
+  }
+  for (long i = 0; i < count; ++i) tasks[i] = list[i];
+  atomic_store(&finished_tasks, 0);
+  long number = (atomic_load(&job_state) >> 16) + 1;
+  atomic_store(&job_state, number << 16 | count << 8);
+  post_work();
+  double start = seconds_now();
+  while (run_job_piece(workspace)) {}  // the caller takes pieces too, all of them if the helper is busy
+  double own = seconds_now() - start;
+  for (long spins = 0; atomic_load(&finished_tasks) != count; ++spins) relax(spins);
+  judge(&job_backoff, seconds_now() - start > 2 * own + 20e-6);
+  if (!held) pthread_mutex_unlock(&pool_lock);
+}
+
+int qkv_async_begin(void) {
+  if (owns_pool) return 1;
+  if (pthread_mutex_trylock(&pool_lock) != 0) return 0;
+  if (backing_off(&queue_backoff) || !start_helper()) {
+    pthread_mutex_unlock(&pool_lock);
+    return 0;
+  }
+  owns_pool = 1;
+  return 1;
+}
+
+void qkv_gemm_async(const qkv_gemm_task *task, double *workspace) {
+  if (atomic_load(&queue_tail) - atomic_load(&queue_completed) >= QUEUE_SIZE) qkv_async_wait(workspace);
+  long tail = atomic_load(&queue_tail);
+  queue[tail % QUEUE_SIZE] = *task;
+  atomic_store(&queue_tail, tail + 1);
+  post_work();
+}
+
+void qkv_async_wait(double *workspace) {
+  while (run_queued(workspace)) {}
+  double start = seconds_now();
+  long tail = atomic_load(&queue_tail);
+  for (long spins = 0; atomic_load(&queue_completed) != tail; ++spins) relax(spins);
+  // Waiting for a piece the helper holds for longer than the caller's own work takes to come round again means
+  // the helper has no core of its own.
+  judge(&queue_backoff, seconds_now() - start > 1e-3);
+}
+
+void qkv_async_end(double *workspace) {
+  if (!owns_pool) return;
+  qkv_async_wait(workspace);
+  owns_pool = 0;
   pthread_mutex_unlock(&pool_lock);
 }

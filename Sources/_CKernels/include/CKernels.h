@@ -31,10 +31,26 @@ typedef struct {
   int accumulate;
 } qkv_gemm_task;
 
-/// Runs up to 8 products on the calling thread and one helper thread together; returns when all are done. The
-/// tasks must write disjoint parts of memory. Each thread needs a workspace big enough for any of the tasks.
-/// Runs everything on the calling thread when the helper is busy with another caller.
-void qkv_gemm_tasks(const qkv_gemm_task *tasks, long count, double *workspace0, double *workspace1);
+/// Runs up to 8 products on the calling thread and the helper thread together; returns when all are done. The
+/// tasks must write disjoint parts of memory; `workspace` must fit any of them (the helper has its own). Runs
+/// everything on the calling thread when another thread has the helper (or it has lately been too slow).
+void qkv_gemm_tasks(const qkv_gemm_task *tasks, long count, double *workspace);
+
+/// Claims the helper thread for deferred products (`qkv_gemm_async`) until `qkv_async_end`; returns 0 when it
+/// cannot be had (another thread has it, or it has lately had no core of its own): then run everything here.
+int qkv_async_begin(void);
+
+/// Queues a product for the helper (after `qkv_async_begin` returned 1); it runs while the caller goes on. The
+/// caller must not touch what the task writes, nor change what it reads, until `qkv_async_wait`. Queued tasks
+/// may run in any order, at the same time: they must write disjoint memory. `workspace` (the caller's, used when
+/// the queue is full and the caller runs queued tasks itself) must fit any queued task.
+void qkv_gemm_async(const qkv_gemm_task *task, double *workspace);
+
+/// Returns when every queued product has finished; the caller runs what the helper has not started yet.
+void qkv_async_wait(double *workspace);
+
+/// `qkv_async_wait`, then gives the helper back (a no-op when this thread does not have it).
+void qkv_async_end(double *workspace);
 
 /// The number of doubles of workspace `qkv_gemm` needs for an m×n×k product (at most about 1.5 MB's worth).
 long qkv_gemm_workspace_count(long m, long n, long k);

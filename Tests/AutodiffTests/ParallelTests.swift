@@ -1,0 +1,112 @@
+@testable import Autodiff
+import Foundation
+import Synchronization
+import Testing
+
+/// The backward pass's shortcuts against plain loops and against the pass without them: weight gradients
+/// computed on the helper thread while the caller goes on (a weight used twice makes its two contributions meet),
+/// and gradients shown rather than copied through ops whose derivative is the identity.
+struct ParallelTests {
+  /// x·Wᵀ + b + x2·Wᵀ, weighted by R: W feeds two products big enough to be handed to the helper
+  /// (64·128·96 ≈ 7.9·10⁵ multiply-adds each), and x·Wᵀ, the biased sum and x2·Wᵀ are each read by one op only.
+  static func twoUses(_ g: Graph, _ x: Var, _ x2: Var, _ w: Var, _ b: Var) -> (loss: Var, product: Var) {
+    let product = g.matmul(x, w, transposeB: true)
+    let sum = g.add(g.addBias(product, b), g.matmul(x2, w, transposeB: true))
+    return (weightedSum(g, sum, seed: 5), product)
+  }
+
+  static let inputs: [Tensor] = {
+    var rng = TestRandom(seed: 31)
+    return [rng.tensor([64, 96]), rng.tensor([64, 96]), rng.tensor([128, 96]), rng.tensor([128])]
+  }()
+
+  /// Gradients of x, x2, W and b (and of the product) on a fresh graph, deferring or not.
+  static func gradients(deferring: Bool) -> (grads: [Tensor], product: Tensor, deferred: Int) {
+    let g = Graph()
+    g.defersLeafGradients = deferring
+    let leaves = inputs.map { g.leaf($0) }
+    let (loss, product) = twoUses(g, leaves[0], leaves[1], leaves[2], leaves[3])
+    g.backward(loss)
+    return (leaves.map { g.grad($0) }, g.grad(product), g.deferredProducts)
+  }
+
+  @Test func gradientsMatchTheDefinition() {
+    // dS = R; dx = R·W, dx2 = R·W, dW = Rᵀ·x + Rᵀ·x2, db = Σ_rows R, and the product's gradient is R itself.
+    var rng = TestRandom(seed: 5)
+    let r = rng.tensor([64, 128])
+    let (x, x2, w) = (Self.inputs[0], Self.inputs[1], Self.inputs[2])
+    let dx = KernelTests.naiveProduct(r, w, false, false)
+    let (fromX, fromX2) = (KernelTests.naiveProduct(r, x, true, false), KernelTests.naiveProduct(r, x2, true, false))
+    let dw = Tensor(shape: fromX.shape, data: zip(fromX.data, fromX2.data).map { $0 + $1 })
+    let db = Tensor(shape: [128], data: (0..<128).map { j in (0..<64).reduce(0) { $0 + r[$1, j] } })
+    let got = Self.gradients(deferring: true)
+    for (name, actual, expected) in [("x", got.grads[0], dx), ("x2", got.grads[1], dx), ("W", got.grads[2], dw),
+                                     ("b", got.grads[3], db)] {
+      #expect(maxRelativeDifference(actual, expected) < 1e-10, "d\(name)")
+    }
+    #expect(got.product == r, "x·Wᵀ is read by one add_bias only: its gradient is R exactly")
+  }
+
+  @Test func deferringChangesNoBit() {
+    // Each contribution lands in the same order either way, so the numbers are identical, not just close. The
+    // helper may be busy with another test's graph: try until a pass actually handed products over.
+    let plain = Self.gradients(deferring: false)
+    #expect(plain.deferred == 0)
+    var handedOver = false
+    for _ in 0..<50 where !handedOver {
+      let deferred = Self.gradients(deferring: true)
+      #expect(deferred.grads == plain.grads && deferred.product == plain.product)
+      handedOver = deferred.deferred > 0 || Graph.gemmThreads < 2
+      if !handedOver { Thread.sleep(forTimeInterval: 0.01) }
+    }
+    #expect(handedOver, "no backward pass handed a product to the helper thread")
+  }
+
+  @Test func aValueReadTwiceGetsItsOwnGradient() {
+    // s = x + c is read by the loss, x also by 3·x (before): x's gradient is R1 + 3·R2, and s's must stay R1 (were x to
+    // show s's buffer, the second contribution would land in s's gradient too).
+    var rng = TestRandom(seed: 9)
+    let (x0, c0) = (rng.tensor([3, 4]), rng.tensor([3, 4]))
+    let g = Graph()
+    let (x, c) = (g.leaf(x0), g.leaf(c0))
+    let tripled = weightedSum(g, g.scale(x, 3), seed: 2)
+    let s = g.add(x, c)  // recorded last, so its backward runs first
+    g.backward(g.add(weightedSum(g, s, seed: 1), tripled))
+    var (r1, r2) = (TestRandom(seed: 1), TestRandom(seed: 2))
+    let (w1, w2) = (r1.tensor([3, 4]), r2.tensor([3, 4]))
+    #expect(g.grad(s) == w1)
+    #expect(g.grad(c) == w1)
+    #expect(maxRelativeDifference(g.grad(x), Tensor(shape: [3, 4], data: zip(w1.data, w2.data).map { $0 + 3 * $1 })) < 1e-15)
+  }
+
+  @Test func aSecondBackwardAndAReRecordingGiveTheSameGradients() {
+    // A gradient shown through another node's buffer must not survive into the next pass as a stale alias.
+    let g = Graph()
+    let leaves = Self.inputs.map { g.leaf($0) }
+    let mark = g.count
+    var results: [[Tensor]] = []
+    for _ in 0..<3 {
+      g.reset(to: mark)
+      let (loss, product) = Self.twoUses(g, leaves[0], leaves[1], leaves[2], leaves[3])
+      g.backward(loss)
+      g.backward(loss)
+      results.append(leaves.map { g.grad($0) } + [g.grad(product)])
+    }
+    #expect(results[0] == Self.gradients(deferring: false).grads + [Self.gradients(deferring: false).product])
+    #expect(results.allSatisfy { $0 == results[0] })
+  }
+
+  @Test func graphsOnTwoThreadsAtOnce() {
+    // Two graphs training at the same time contend for the one helper thread; each must get its own numbers.
+    let expected = Self.gradients(deferring: false).grads
+    let results = Mutex<[[Tensor]]>([])
+    DispatchQueue.concurrentPerform(iterations: 4) { _ in
+      for _ in 0..<5 {
+        let grads = Self.gradients(deferring: true).grads
+        results.withLock { $0.append(grads) }
+      }
+    }
+    let all = results.withLock { $0 }
+    #expect(all.count == 20 && all.allSatisfy { $0 == expected })
+  }
+}
