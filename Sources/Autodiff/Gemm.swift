@@ -4,7 +4,8 @@ import _CKernels
 /// Packing space for the GEMM kernels on the calling thread (the helper thread has its own), grown to the largest
 /// product seen and then reused: products allocate nothing in the steady state.
 final class GemmWorkspace {
-  @exclusivity(unchecked) private var buffer = (pointer: UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64), count: 8)
+  @exclusivity(unchecked) private var buffer =
+    (pointer: UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64), count: 8)
 
   /// At least `count` doubles, 64-byte aligned.
   func pointer(count: Int) -> UnsafeMutablePointer<Double> {
@@ -46,39 +47,49 @@ extension Graph {
                   accumulate: accumulate ? 1 : 0)
   }
 
-  /// Runs one product, shared with the helper thread when it is big (in quarters when it is big enough: the
-  /// thread that finishes first takes more of them). All matrix products of the engine come here or to
-  /// `gemmPair`; the blocked SIMD kernels are in _CKernels.
-  func gemm(_ task: qkv_gemm_task) {
-    let size = task.m * task.n * task.k
-    if Self.gemmThreads >= 2, size >= 4 * Self.parallelPiece, let (left, right) = halves(task),
-       let (a, b) = halves(left), let (c, d) = halves(right) {
-      run(a, c, b, d)
-    } else if Self.gemmThreads >= 2, size >= 2 * Self.parallelPiece, let (left, right) = halves(task) {
-      run(left, right)
-    } else {
-      run(task)
-    }
-  }
+  /// Runs one product, shared with the helper thread when it is big. All matrix products of the engine come here,
+  /// to `gemmPair` or to `gemmLater`; the blocked SIMD kernels are in _CKernels.
+  func gemm(_ task: qkv_gemm_task) { runStaged(stage(task)) }
 
   /// Runs two independent products (the two gradients of a matrix product), one per thread when both are big.
   func gemmPair(_ first: qkv_gemm_task, _ second: qkv_gemm_task) {
     let small = min(first.m * first.n * first.k, second.m * second.n * second.k) < Self.parallelPiece
+    let staged = gemmWorkspace.tasks
     if Self.gemmThreads < 2 || small {
       gemm(first)
       gemm(second)
     } else if let (a, b) = halves(first), let (c, d) = halves(second) {
       // Four pieces taken in turn: each thread starts on a different product, and whichever finishes first
       // takes a third piece, so a helper slowed by fetching operands from the other core's cache costs less.
-      run(a, c, b, d)
+      (staged[0], staged[1], staged[2], staged[3]) = (a, c, b, d)
+      runStaged(4)
     } else {
-      run(first, second)
+      (staged[0], staged[1]) = (first, second)
+      runStaged(2)
     }
+  }
+
+  /// Puts `task` in `gemmWorkspace.tasks` cut for two threads, and returns into how many pieces: quarters when it
+  /// is big enough (the thread that finishes first takes more of them; they alternate between the halves), halves
+  /// when it is big, else whole.
+  private func stage(_ task: qkv_gemm_task) -> Int {
+    let (size, staged) = (task.m * task.n * task.k, gemmWorkspace.tasks)
+    if Self.gemmThreads >= 2, size >= 4 * Self.parallelPiece, let (left, right) = halves(task),
+       let (a, b) = halves(left), let (c, d) = halves(right) {
+      (staged[0], staged[1], staged[2], staged[3]) = (a, c, b, d)
+      return 4
+    }
+    if Self.gemmThreads >= 2, size >= 2 * Self.parallelPiece, let (left, right) = halves(task) {
+      (staged[0], staged[1]) = (left, right)
+      return 2
+    }
+    staged[0] = task
+    return 1
   }
 
   /// A product cut in two along C's columns (or its rows, when it is narrow) on micro-tile boundaries; every
   /// entry's sum runs in the same order as uncut, so the result does not depend on the number of threads.
-  func halves(_ t: qkv_gemm_task) -> (qkv_gemm_task, qkv_gemm_task)? {
+  private func halves(_ t: qkv_gemm_task) -> (qkv_gemm_task, qkv_gemm_task)? {
     var (first, second) = (t, t)
     let tileColumns = qkv_gemm_tile_columns()
     if t.n >= 2 * tileColumns {
@@ -97,22 +108,17 @@ extension Graph {
     return (first, second)
   }
 
-  /// Runs one task on this thread, or two to four shared with the helper.
-  private func run(_ first: qkv_gemm_task, _ second: qkv_gemm_task? = nil, _ third: qkv_gemm_task? = nil,
-                   _ fourth: qkv_gemm_task? = nil) {
-    let tasks = gemmWorkspace.tasks
-    tasks[0] = first
-    var count = 1
-    if let second { tasks[1] = second; count = 2 }
-    if let third, let fourth { (tasks[2], tasks[3], count) = (third, fourth, 4) }
-    var doubles = 0
-    for i in 0..<count { doubles = max(doubles, qkv_gemm_workspace_count(tasks[i].m, tasks[i].n, tasks[i].k)) }
-    let workspace = gemmWorkspace.pointer(count: max(doubles, deferredWorkspace))
+  /// Runs the first `count` tasks of `gemmWorkspace.tasks`: one on this thread, two to four shared with the helper.
+  private func runStaged(_ count: Int) {
+    let staged = gemmWorkspace.tasks
+    var doubles = deferredWorkspace  // the workspace must also fit queued products this thread may take
+    for i in 0..<count { doubles = max(doubles, qkv_gemm_workspace_count(staged[i].m, staged[i].n, staged[i].k)) }
+    let workspace = gemmWorkspace.pointer(count: doubles)
     if count == 1 {
-      let t = first
+      let t = staged[0]
       qkv_gemm(t.m, t.n, t.k, t.a, t.lda, t.trans_a, t.b, t.ldb, t.trans_b, t.c, t.ldc, t.accumulate, workspace)
     } else {
-      qkv_gemm_tasks(tasks, count, workspace)
+      qkv_gemm_tasks(staged, count, workspace)
     }
   }
 
@@ -131,28 +137,17 @@ extension Graph {
     return hasHelper
   }
 
-  /// Queues `task` (cut like `gemm` cuts a product, so that whichever thread is free takes the next piece) for the
-  /// helper thread. The weight gradients of a backward pass go here: nothing reads them until SGD, so the helper
-  /// computes them while this thread carries the gradient on towards the inputs.
+  /// Queues `task` for the helper thread, cut as `gemm` cuts a product (this thread takes the pieces still queued
+  /// when it comes to wait). The weight gradients of a backward pass go here: nothing reads them until SGD, so the
+  /// helper computes them while this thread carries the gradient on towards the inputs.
   func gemmLater(_ task: qkv_gemm_task, to target: Node) {
     target.hasDeferredContribution = true
     deferredTargets.append(target)
     deferredProducts += 1
-    let size = task.m * task.n * task.k
-    var pieces = (task, task, task, task), count = 1
-    if size >= 4 * Self.parallelPiece, let (left, right) = halves(task), let (a, b) = halves(left),
-       let (c, d) = halves(right) {
-      (pieces, count) = ((a, b, c, d), 4)
-    } else if size >= 2 * Self.parallelPiece, let (left, right) = halves(task) {
-      (pieces.0, pieces.1, count) = (left, right, 2)
-    }
     deferredWorkspace = max(deferredWorkspace, qkv_gemm_workspace_count(task.m, task.n, task.k))
     let workspace = gemmWorkspace.pointer(count: deferredWorkspace)
-    withUnsafePointer(to: &pieces) {
-      $0.withMemoryRebound(to: qkv_gemm_task.self, capacity: 4) {
-        for i in 0..<count { qkv_gemm_async($0 + i, workspace) }
-      }
-    }
+    let count = stage(task)
+    for i in 0..<count { qkv_gemm_async(gemmWorkspace.tasks + i, workspace) }
   }
 
   /// Waits for every queued product (running those the helper has not started); with `release`, also gives the

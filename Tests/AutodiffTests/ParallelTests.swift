@@ -8,7 +8,8 @@ import Testing
 /// and gradients shown rather than copied through ops whose derivative is the identity.
 struct ParallelTests {
   /// x·Wᵀ + b + x2·Wᵀ, weighted by R: W feeds two products big enough to be handed to the helper
-  /// (64·128·96 ≈ 7.9·10⁵ multiply-adds each), and x·Wᵀ, the biased sum and x2·Wᵀ are each read by one op only.
+  /// (64·128·96 ≈ 7.9·10⁵ multiply-adds each), and x·Wᵀ, the biased sum and x2·Wᵀ are each read by one op
+  /// only.
   static func twoUses(_ g: Graph, _ x: Var, _ x2: Var, _ w: Var, _ b: Var) -> (loss: Var, product: Var) {
     let product = g.matmul(x, w, transposeB: true)
     let sum = g.add(g.addBias(product, b), g.matmul(x2, w, transposeB: true))
@@ -63,8 +64,8 @@ struct ParallelTests {
   }
 
   @Test func aValueReadTwiceGetsItsOwnGradient() {
-    // s = x + c is read by the loss, x also by 3·x (before): x's gradient is R1 + 3·R2, and s's must stay R1 (were x to
-    // show s's buffer, the second contribution would land in s's gradient too).
+    // s = x + c is read by the loss, x also by 3·x (recorded before s): x's gradient is R1 + 3·R2, and s's must
+    // stay R1 (were x to show s's buffer, the second contribution would land in s's gradient too).
     var rng = TestRandom(seed: 9)
     let (x0, c0) = (rng.tensor([3, 4]), rng.tensor([3, 4]))
     let g = Graph()
@@ -76,7 +77,8 @@ struct ParallelTests {
     let (w1, w2) = (r1.tensor([3, 4]), r2.tensor([3, 4]))
     #expect(g.grad(s) == w1)
     #expect(g.grad(c) == w1)
-    #expect(maxRelativeDifference(g.grad(x), Tensor(shape: [3, 4], data: zip(w1.data, w2.data).map { $0 + 3 * $1 })) < 1e-15)
+    let expected = Tensor(shape: [3, 4], data: zip(w1.data, w2.data).map { $0 + 3 * $1 })
+    #expect(maxRelativeDifference(g.grad(x), expected) < 1e-15)
   }
 
   @Test func aSecondBackwardAndAReRecordingGiveTheSameGradients() {
