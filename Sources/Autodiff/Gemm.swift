@@ -12,6 +12,8 @@ final class GemmWorkspace {
     if buffer.count < count {
       buffer.pointer.deallocate()
       buffer = (UnsafeMutableRawPointer.allocate(byteCount: count * 8, alignment: 64), count)
+      // Touched now, so its pages count from the start rather than as products first reach them.
+      buffer.pointer.initializeMemory(as: Double.self, repeating: 0, count: count)
     }
     return buffer.pointer.bindMemory(to: Double.self, capacity: buffer.count)
   }

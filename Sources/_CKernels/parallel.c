@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #if defined(__x86_64__)
@@ -163,8 +164,10 @@ static void *helper(void *unused) {
 static int start_helper(void) {
   if (helper_started) return 1;
   long doubles = qkv_gemm_workspace_count(1L << 30, 1L << 30, 1L << 30);  // the most any product needs
-  helper_workspace = aligned_alloc(64, (size_t)(doubles + 7) / 8 * 64);
+  size_t bytes = (size_t)(doubles + 7) / 8 * 64;
+  helper_workspace = aligned_alloc(64, bytes);
   if (!helper_workspace) return 0;
+  memset(helper_workspace, 0, bytes);  // its pages count from the start, not as products first reach them
   pthread_t thread;
   if (pthread_create(&thread, 0, helper, 0) != 0) {
     free(helper_workspace);
