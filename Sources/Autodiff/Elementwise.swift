@@ -12,7 +12,7 @@ extension Graph {
     let (na, nb) = sameShape(a, b, "add")
     let (v, out) = record(.add(a, b), like: na)
     let (x, y, z) = (na.value, nb.value, out.value)
-    for i in 0..<z.count { z[i] = x[i] + y[i] }
+    splitting(z.count, work: z.count) { r in for i in r { z[i] = x[i] + y[i] } }
     return v
   }
 
@@ -59,7 +59,7 @@ extension Graph {
     let na = node(a)
     let (v, out) = record(.scale(a, c), like: na)
     let (x, z) = (na.value, out.value)
-    for i in 0..<z.count { z[i] = c * x[i] }
+    splitting(z.count, work: z.count) { r in for i in r { z[i] = c * x[i] } }
     return v
   }
 
@@ -75,9 +75,11 @@ extension Graph {
                  "add_bias: bias \(nb.shape) does not fit rows of \(nx.shape)")
     let (v, out) = record(.addBias(x, b), like: nx)
     let (bs, cols) = (nb.value, nx.cols)
-    for r in 0..<nx.rows {
-      let (xr, zr) = (nx.valueRow(r), out.valueRow(r))
-      for c in 0..<cols { zr[c] = xr[c] + bs[c] }
+    splitting(nx.rows, work: nx.value.count) { rows in
+      for r in rows {
+        let (xr, zr) = (nx.valueRow(r), out.valueRow(r))
+        for c in 0..<cols { zr[c] = xr[c] + bs[c] }
+      }
     }
     return v
   }
@@ -97,7 +99,7 @@ extension Graph {
     let na = node(a)
     let (v, out) = record(.relu(a), like: na)
     let (x, z) = (na.value, out.value)
-    for i in 0..<z.count { z[i] = x[i] > 0 ? x[i] : 0 }
+    splitting(z.count, work: z.count) { r in for i in r { z[i] = x[i] > 0 ? x[i] : 0 } }
     return v
   }
 

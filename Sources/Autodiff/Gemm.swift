@@ -163,4 +163,27 @@ extension Graph {
     deferredTargets.removeAll(keepingCapacity: true)
     if release { (triedHelper, hasHelper) = (false, false) }
   }
+
+  // MARK: Loops
+
+  /// Forward elementwise loops over at least this many numbers (a Linear layer's output at T128 D256 has 2¹⁵, one
+  /// head's scores 2¹⁴) are cut in two and shared with the helper thread. In the forward pass the helper would
+  /// otherwise wait through them: measured at T128 D256, steps are 3–5% faster. Backward rules are not cut: there
+  /// the helper is busy with weight gradients (see `gemmLater`).
+  static let parallelLoop = 1 << 14
+
+  /// Runs `body` over 0..<count — in two halves, one per thread, when the loop touches at least `parallelLoop`
+  /// numbers (`work`). The halves must write disjoint memory.
+  @inline(__always)
+  func splitting(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
+    guard Self.gemmThreads >= 2, work >= Self.parallelLoop, count >= 2 else { return body(0 ..< count) }
+    withoutActuallyEscaping(body) { body in
+      var closure = body
+      withUnsafeMutablePointer(to: &closure) {
+        qkv_parallel_range(count, 2, { context, begin, end in
+          context!.assumingMemoryBound(to: ((Range<Int>) -> Void).self).pointee(begin ..< end)
+        }, $0)
+      }
+    }
+  }
 }

@@ -11,15 +11,17 @@ extension Graph {
     precondition(na.shape.count == 2, "softmax needs a matrix, got \(na.shape)")
     let (v, out) = record(.softmax(a, causal: causal), like: na)
     let cols = na.cols
-    for i in 0..<na.rows {
-      let (x, p) = (na.valueRow(i), out.valueRow(i))
-      let valid = causal ? min(cols, i + 1) : cols
-      // p_j = exp(x_j − max x) / Σ_k exp(x_k − max x): subtracting the max keeps exp from overflowing.
-      var peak = -Double.infinity
-      for j in 0..<valid { peak = max(peak, x[j]) }
-      let total = qkv_exp_sum(x, peak, p, valid)  // p_j = exp(x_j − max), vectorized; returns Σ p_j
-      for j in 0..<valid { p[j] /= total }
-      for j in valid..<cols { p[j] = 0 }
+    splitting(na.rows, work: na.value.count) { rows in
+      for i in rows {
+        let (x, p) = (na.valueRow(i), out.valueRow(i))
+        let valid = causal ? min(cols, i + 1) : cols
+        // p_j = exp(x_j − max x) / Σ_k exp(x_k − max x): subtracting the max keeps exp from overflowing.
+        var peak = -Double.infinity
+        for j in 0..<valid { peak = max(peak, x[j]) }
+        let total = qkv_exp_sum(x, peak, p, valid)  // p_j = exp(x_j − max), vectorized; returns Σ p_j
+        for j in 0..<valid { p[j] /= total }
+        for j in valid..<cols { p[j] = 0 }
+      }
     }
     return v
   }

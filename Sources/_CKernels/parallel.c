@@ -1,8 +1,8 @@
-// Two threads for the matrix products: the calling thread and one helper thread, sharing work two ways.
+// Two threads for the engine: the calling thread and one helper thread, sharing work two ways.
 //
-// - Shared jobs (qkv_gemm_tasks): up to 8 pieces of products the caller needs now. Both threads claim pieces
-//   one at a time; the caller takes whatever the helper has not, so it never waits for a helper that is busy
-//   elsewhere, only for a piece the helper already started.
+// - Shared jobs: up to 8 pieces of products the caller needs now (qkv_gemm_tasks), or of a loop
+//   (qkv_parallel_range). Both threads claim pieces one at a time; the caller takes whatever the helper has not,
+//   so it never waits for a helper that is busy elsewhere, only for a piece the helper already started.
 // - A queue of deferred products (qkv_gemm_async): work whose result is not needed until later — the weight
 //   gradients of a backward pass, which only SGD reads. The helper takes them whenever it has no shared piece to
 //   run; the caller carries on with its own chain of products and, at qkv_async_wait, takes what is still queued.
@@ -71,7 +71,11 @@ static atomic_int sleeping;
 // The shared job: `job_state` packs the job's number, its piece count and the next unclaimed piece
 // (number << 16 | count << 8 | next), so a claim is one compare-and-swap that cannot take a piece of another job.
 // `tasks` is not rewritten until every piece of the job has finished (`finished_tasks` == count).
+// A job is either `tasks` or, when `range_body` is set, the pieces of one loop over [0, range_count).
 static qkv_gemm_task tasks[MAX_TASKS];
+static qkv_range_body range_body;
+static void *range_context;
+static long range_count;
 static atomic_long job_state;
 static atomic_long finished_tasks;
 
@@ -110,7 +114,11 @@ static int run_job_piece(double *workspace) {
     long count = (state >> 8) & 0xff, next = state & 0xff;
     if (next >= count) return 0;
     if (atomic_compare_exchange_weak(&job_state, &state, state + 1)) {
-      run_task(&tasks[next], workspace);
+      if (range_body) {
+        range_body(range_context, range_count * next / count, range_count * (next + 1) / count);
+      } else {
+        run_task(&tasks[next], workspace);
+      }
       atomic_fetch_add(&finished_tasks, 1);
       return 1;
     }
@@ -188,18 +196,20 @@ static void post_work(void) {
   }
 }
 
-void qkv_gemm_tasks(const qkv_gemm_task *list, long count, double *workspace) {
-  int held = owns_pool;
-  if (count < 2 || count > MAX_TASKS || (!held && pthread_mutex_trylock(&pool_lock) != 0)) {
-    run_here(list, count, workspace);  // one task, or another thread has the helper
-    return;
-  }
+// Takes the helper for one shared job (or finds this thread has it already); 0 when it cannot be had.
+static int begin_job(long count, int *held) {
+  *held = owns_pool;
+  if (count < 2 || count > MAX_TASKS || (!*held && pthread_mutex_trylock(&pool_lock) != 0)) return 0;
   if (backing_off(&job_backoff) || !start_helper()) {
-    if (!held) pthread_mutex_unlock(&pool_lock);
-    run_here(list, count, workspace);
-    return;
+    if (!*held) pthread_mutex_unlock(&pool_lock);
+    return 0;
   }
-  for (long i = 0; i < count; ++i) tasks[i] = list[i];
+  return 1;
+}
+
+// Posts the job set up in `tasks` or `range_*`, runs pieces until none is left, waits for the helper's pieces,
+// and gives the helper back.
+static void run_job(long count, int held, double *workspace) {
   atomic_store(&finished_tasks, 0);
   long number = (atomic_load(&job_state) >> 16) + 1;
   atomic_store(&job_state, number << 16 | count << 8);
@@ -210,6 +220,29 @@ void qkv_gemm_tasks(const qkv_gemm_task *list, long count, double *workspace) {
   for (long spins = 0; atomic_load(&finished_tasks) != count; ++spins) relax(spins);
   judge(&job_backoff, seconds_now() - start > 2 * own + 20e-6);
   if (!held) pthread_mutex_unlock(&pool_lock);
+}
+
+void qkv_gemm_tasks(const qkv_gemm_task *list, long count, double *workspace) {
+  int held;
+  if (!begin_job(count, &held)) {
+    run_here(list, count, workspace);  // one task, or the helper cannot be had
+    return;
+  }
+  for (long i = 0; i < count; ++i) tasks[i] = list[i];
+  range_body = 0;
+  run_job(count, held, workspace);
+}
+
+void qkv_parallel_range(long count, long pieces, qkv_range_body body, void *context) {
+  int held;
+  if (!begin_job(pieces, &held)) {
+    body(context, 0, count);
+    return;
+  }
+  range_body = body;
+  range_context = context;
+  range_count = count;
+  run_job(pieces, held, 0);
 }
 
 int qkv_async_begin(void) {

@@ -111,4 +111,37 @@ struct ParallelTests {
     let all = results.withLock { $0 }
     #expect(all.count == 20 && all.allSatisfy { $0 == expected })
   }
+
+  @Test func forwardLoopsCutInHalvesMatchPlainLoops() {
+    // 160·128 numbers, over `parallelLoop`: add, sub, mul, scale, relu, add_bias and softmax run in two halves
+    // (one per thread when the helper is free); every entry must be what one plain loop gives.
+    let (rows, cols) = (160, 128)
+    #expect(rows * cols >= Graph.parallelLoop)
+    var rng = TestRandom(seed: 12)
+    let (a0, b0, bias0) = (rng.tensor([rows, cols]), rng.tensor([rows, cols]), rng.tensor([cols]))
+    let g = Graph()
+    let (a, b, bias) = (g.leaf(a0), g.leaf(b0), g.leaf(bias0))
+    let elementwise: [(String, Var, (Int) -> Double)] = [
+      ("add", g.add(a, b), { a0.data[$0] + b0.data[$0] }),
+      ("sub", g.sub(a, b), { a0.data[$0] - b0.data[$0] }),
+      ("mul", g.mul(a, b), { a0.data[$0] * b0.data[$0] }),
+      ("scale", g.scale(a, 0.3), { 0.3 * a0.data[$0] }),
+      ("relu", g.relu(a), { max(a0.data[$0], 0) }),
+      ("add_bias", g.addBias(a, bias), { a0.data[$0] + bias0.data[$0 % cols] }),
+    ]
+    for (name, v, expected) in elementwise {
+      let wrong = zip(g.value(v).data, (0 ..< rows * cols).map(expected)).filter { $0 != $1 }.count
+      #expect(wrong == 0, "\(name): \(wrong) of \(rows * cols) entries differ from a plain loop's")
+    }
+    for causal in [false, true] {
+      let probs = g.value(g.softmax(a, causal: causal))
+      var worst = 0.0
+      for i in 0 ..< rows {
+        let valid = causal ? min(cols, i + 1) : cols
+        let reference = referenceSoftmax(Array(a0.row(i)[0 ..< valid])) + Array(repeating: 0, count: cols - valid)
+        for j in 0 ..< cols { worst = max(worst, abs(probs[i, j] - reference[j]) / max(abs(reference[j]), 1e-300)) }
+      }
+      #expect(worst < 1e-13, "softmax, causal \(causal): worst relative difference \(worst)")
+    }
+  }
 }

@@ -36,6 +36,14 @@ typedef struct {
 /// everything on the calling thread when another thread has the helper (or it has lately been too slow).
 void qkv_gemm_tasks(const qkv_gemm_task *tasks, long count, double *workspace);
 
+/// One piece of a loop for `qkv_parallel_range`: the loop's body for indices [begin, end).
+typedef void (*qkv_range_body)(void *context, long begin, long end);
+
+/// Runs `body` over [0, count) cut into `pieces` (2 to 8) consecutive ranges, shared with the helper thread like
+/// `qkv_gemm_tasks` (all on the calling thread when the helper cannot be had). The ranges must write disjoint
+/// memory.
+void qkv_parallel_range(long count, long pieces, qkv_range_body body, void *context);
+
 /// Claims the helper thread for deferred products (`qkv_gemm_async`) until `qkv_async_end`; returns 0 when it
 /// cannot be had (another thread has it, or it has lately had no core of its own): then run everything here.
 int qkv_async_begin(void);
