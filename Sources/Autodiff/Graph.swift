@@ -213,7 +213,10 @@ public final class Graph {
   public func sgdStep(_ parameters: [Var], lr: Double) {
     for p in parameters {
       let n = node(p)
-      qkv_axpy(n.value.count, -lr, n.grad.constBase, n.value.mutableBase)  // vectorized value += −lr·grad
+      let (g, v) = (n.grad.constBase, n.value.mutableBase)
+      splitting(n.value.count, work: n.value.count) { r in
+        qkv_axpy(r.count, -lr, g + r.lowerBound, v + r.lowerBound)  // vectorized value += −lr·grad
+      }
     }
   }
 
