@@ -144,4 +144,18 @@ struct ParallelTests {
       #expect(worst < 1e-13, "softmax, causal \(causal): worst relative difference \(worst)")
     }
   }
+
+  @Test func sgdInHalvesMatchesAPlainLoop() {
+    // A 160×128 weight, over `parallelLoop`: SGD runs in two halves; p − lr·g entry by entry, as one loop.
+    var rng = TestRandom(seed: 14)
+    let w0 = rng.tensor([160, 128])
+    let g = Graph()
+    let w = g.leaf(w0)
+    g.backward(weightedSum(g, g.scale(w, 2), seed: 15))  // ∂/∂w = 2·R
+    let grad = g.grad(w)
+    g.sgdStep([w], lr: 0.1)
+    let expected = zip(w0.data, grad.data).map { $0 - 0.1 * $1 }
+    let wrong = zip(g.value(w).data, expected).filter { $0 != $1 }.count
+    #expect(wrong == 0, "\(wrong) of \(expected.count) entries differ from a plain loop's")
+  }
 }
