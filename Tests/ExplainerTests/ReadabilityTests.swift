@@ -124,3 +124,38 @@ struct ReadabilityTests {
     }
   }
 }
+
+/// `Format.fixed` writes digits straight into the string; the plain construction it replaced is the reference.
+struct FixedFormatTests {
+  static func reference(_ x: Double, decimals: Int) -> String {
+    let powers: [Double] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+    let d = min(max(decimals, 0), powers.count - 1)
+    let whole = Int((abs(x) * powers[d]).rounded())
+    let p = Int(powers[d])
+    var text = String(whole / p)
+    if d > 0 {
+      let fraction = String(whole % p)
+      text += "." + String(repeating: "0", count: d - fraction.count) + fraction
+    }
+    return (x < 0 ? "-" : "") + text
+  }
+
+  @Test func matchesThePlainConstruction() {
+    var values: [Double] = [0, -0.0, 1, -1, 0.004, -0.004, 0.005, -0.005, 9.995, -9.995, 0.31, -0.31, 123.456,
+                            1e-9, -1e-9, 99_999.999, 1e13, -1e13]
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    for _ in 0..<2_000 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let unit = Double(state >> 11) * 0x1p-53
+      values.append((unit - 0.5) * pow(10, Double(Int(state % 9)) - 3))
+    }
+    for x in values {
+      for decimals in 0...8 where (abs(x) * pow(10, Double(decimals))).rounded() < 1e15 {
+        #expect(Format.fixed(x, decimals: decimals) == Self.reference(x, decimals: decimals), "\(x), \(decimals) decimals")
+      }
+    }
+    #expect(Format.fixed(-0.001, decimals: 2) == "-0.00")
+    #expect(Format.fixed(3.14159, decimals: 0) == "3")
+    #expect(Format.fixed(0.5, decimals: 3) == "0.500")
+  }
+}

@@ -11,14 +11,24 @@ enum Format {
     let d = min(max(decimals, 0), powers.count - 1)
     let scaled = (abs(x) * powers[d]).rounded()
     guard scaled < 1e15 else { return String(format: "%.\(d)e", x) }
-    let whole = Int(scaled)
-    let p = Int(powers[d])
-    var text = String(whole / p)
-    if d > 0 {
-      let fraction = String(whole % p)
-      text += "." + String(repeating: "0", count: d - fraction.count) + fraction
+    // The digits of `scaled`, written straight into the string's bytes (this runs for every number on screen).
+    var digits = Int(scaled)
+    var count = 0  // digits of `scaled`: at least d + 1, so there is a digit before the point
+    var rest = digits
+    repeat { count += 1; rest /= 10 } while rest > 0
+    count = max(count, d + 1)
+    let length = (x < 0 ? 1 : 0) + count + (d > 0 ? 1 : 0)
+    return String(unsafeUninitializedCapacity: length) { bytes in
+      var at = length
+      for k in 0..<count {
+        if k == d && d > 0 { at -= 1; bytes[at] = UInt8(ascii: ".") }
+        at -= 1
+        bytes[at] = UInt8(ascii: "0") + UInt8(digits % 10)
+        digits /= 10
+      }
+      if x < 0 { bytes[0] = UInt8(ascii: "-") }
+      return length
     }
-    return (x < 0 ? "-" : "") + text
   }
 
   /// Whether a nonzero gradient norm is rounding noise: below 1e-12 of the largest one. (∂loss/∂k_linear.bias is

@@ -33,7 +33,8 @@ struct Heatmap {
   static let chromeHeight = 3
 
   var labelWidth: Int { min(8, rowLabels.map(\.count).max() ?? 0) + 1 }
-  var extraWidth: Int { labelWidth + (rowSums ? Heatmap.sumWidth : 0) }
+  var extraWidth: Int { extraWidth(labelWidth: labelWidth) }
+  func extraWidth(labelWidth: Int) -> Int { labelWidth + (rowSums ? Heatmap.sumWidth : 0) }
 
   /// The width that shows every column with cells of `cell` characters.
   func naturalWidth(cell: Int) -> Int { extraWidth + values.cols * cell }
@@ -79,10 +80,11 @@ struct Heatmap {
   func render(into canvas: inout Canvas, area: Rect, cell: Int) {
     guard !area.isEmpty else { return }
     let theme = canvas.theme
+    let labelWidth = self.labelWidth  // measured once, not once per cell
     canvas.clipped(to: area) { canvas in
       let rows = values.rows, columns = values.cols
       let visibleRows = max(0, min(rows, area.height - Heatmap.chromeHeight))
-      let visibleColumns = max(0, min(columns, (area.width - extraWidth) / cell))
+      let visibleColumns = max(0, min(columns, (area.width - extraWidth(labelWidth: labelWidth)) / cell))
       let rowStart = Heatmap.windowStart(focus: cursor?.row, visible: visibleRows, count: rows)
       let columnStart = Heatmap.windowStart(focus: cursor?.column, visible: visibleColumns, count: columns)
       let e = exponent
