@@ -89,4 +89,7 @@ struct PageLayout {
   }
 
   static let fragmentRows = 4
+
+  /// Whether more of the page lies below a view of `viewHeight` rows scrolled to `offset(viewHeight:)`.
+  func continuesBelow(viewHeight: Int) -> Bool { height - offset(viewHeight: viewHeight) > viewHeight }
 }

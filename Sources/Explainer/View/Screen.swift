@@ -181,9 +181,12 @@ enum Screen {
       spec, cell in measure(spec, cell: cell, state: state, explanation: explanation, theme: theme,
                             maxWidth: area.width, maxHeight: area.height)
     }
-    let before = canvas
-    let below = draw(layout, into: &canvas, area: area)
-    guard below else { return }
+    guard layout.continuesBelow(viewHeight: area.height) else {
+      draw(layout, into: &canvas, area: area)
+      return
+    }
+    let before = canvas  // copied only here: the panels may have to be drawn again, a row shorter
+    draw(layout, into: &canvas, area: area)
     // "↓ more" goes on the last row where that row is blank there; otherwise the panels give it a row of its own.
     let more = theme.text(" ↓ more (Tab) ")
     // Blank with a column to spare on its left, so it never reads as the end of a row of numbers.
@@ -220,7 +223,7 @@ enum Screen {
     }
     let upSpot = Rect(x: area.maxX - up.count - 1, y: area.y, width: up.count + 1, height: 1)
     if offset > 0 && canvas.buffer.isBlank(upSpot) { canvas.writeRight(up, maxX: area.maxX, y: area.y, style: theme.faint) }
-    return layout.height - offset > area.height
+    return layout.continuesBelow(viewHeight: area.height)
   }
 
   /// A panel measured for `maxWidth` × `maxHeight` with number cells `cell` wide.
