@@ -11,8 +11,11 @@ extension Graph {
   public func add(_ a: Var, _ b: Var) -> Var {
     let (na, nb) = sameShape(a, b, "add")
     let (v, out) = record(.add(a, b), like: na)
-    let (x, y, z) = (na.value, nb.value, out.value)
-    splitting(z.count, work: z.count) { r in for i in r { z[i] = x[i] + y[i] } }
+    let count = out.value.count
+    splitting(count, work: count, LoopOperands(na.value.mutableBase, nb.value.mutableBase, out: out.value.mutableBase)) {
+      let o = LoopOperands.of($0)
+      for i in $1..<$2 { o.out[i] = o.a[i] + o.b[i] }
+    }
     return v
   }
 
@@ -58,8 +61,11 @@ extension Graph {
   public func scale(_ a: Var, _ c: Double) -> Var {
     let na = node(a)
     let (v, out) = record(.scale(a, c), like: na)
-    let (x, z) = (na.value, out.value)
-    splitting(z.count, work: z.count) { r in for i in r { z[i] = c * x[i] } }
+    let count = out.value.count
+    splitting(count, work: count, LoopOperands(na.value.mutableBase, out: out.value.mutableBase, number: c)) {
+      let o = LoopOperands.of($0)
+      for i in $1..<$2 { o.out[i] = o.number * o.a[i] }
+    }
     return v
   }
 
@@ -74,11 +80,12 @@ extension Graph {
     precondition(nx.shape.count == 2 && nb.shape.count == 1 && nb.cols == nx.cols,
                  "add_bias: bias \(nb.shape) does not fit rows of \(nx.shape)")
     let (v, out) = record(.addBias(x, b), like: nx)
-    let (bs, cols) = (nb.value, nx.cols)
-    splitting(nx.rows, work: nx.value.count) { rows in
-      for r in rows {
-        let (xr, zr) = (nx.valueRow(r), out.valueRow(r))
-        for c in 0..<cols { zr[c] = xr[c] + bs[c] }
+    let operands = LoopOperands(nx.value.mutableBase, nb.value.mutableBase, out: out.value.mutableBase, cols: nx.cols)
+    splitting(nx.rows, work: nx.value.count, operands) {
+      let o = LoopOperands.of($0)
+      for r in $1..<$2 {
+        let (xr, zr) = (o.a + r * o.cols, o.out + r * o.cols)
+        for c in 0..<o.cols { zr[c] = xr[c] + o.b[c] }
       }
     }
     return v
@@ -98,8 +105,11 @@ extension Graph {
   public func relu(_ a: Var) -> Var {
     let na = node(a)
     let (v, out) = record(.relu(a), like: na)
-    let (x, z) = (na.value, out.value)
-    splitting(z.count, work: z.count) { r in for i in r { z[i] = x[i] > 0 ? x[i] : 0 } }
+    let count = out.value.count
+    splitting(count, work: count, LoopOperands(na.value.mutableBase, out: out.value.mutableBase)) {
+      let o = LoopOperands.of($0)
+      for i in $1..<$2 { o.out[i] = o.a[i] > 0 ? o.a[i] : 0 }
+    }
     return v
   }
 

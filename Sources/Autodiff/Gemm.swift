@@ -173,17 +173,40 @@ extension Graph {
   static let parallelLoop = 1 << 14
 
   /// Runs `body` over 0..<count — in two halves, one per thread, when the loop touches at least `parallelLoop`
-  /// numbers (`work`). The halves must write disjoint memory.
+  /// numbers (`work`). The halves must write disjoint memory. The body is a C function (the helper thread calls
+  /// it from C) that finds what it works on in `operands`: a Swift closure capturing them would be allocated on
+  /// every call, and a training step allocates nothing.
   @inline(__always)
-  func splitting(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    guard Self.gemmThreads >= 2, work >= Self.parallelLoop, count >= 2 else { return body(0 ..< count) }
-    withoutActuallyEscaping(body) { body in
-      var closure = body
-      withUnsafeMutablePointer(to: &closure) {
-        qkv_parallel_range(count, 2, { context, begin, end in
-          context!.assumingMemoryBound(to: ((Range<Int>) -> Void).self).pointee(begin ..< end)
-        }, $0)
+  func splitting(_ count: Int, work: Int, _ operands: LoopOperands, _ body: LoopBody) {
+    var operands = operands
+    withUnsafeMutablePointer(to: &operands) {
+      if Self.gemmThreads >= 2, work >= Self.parallelLoop, count >= 2 {
+        qkv_parallel_range(count, 2, body, $0)
+      } else {
+        body($0, 0, count)
       }
     }
   }
 }
+
+/// What a loop cut by `Graph.splitting` reads and writes: up to three arrays, a number and a width.
+struct LoopOperands {
+  var a: UnsafeMutablePointer<Double>
+  var b: UnsafeMutablePointer<Double>
+  var out: UnsafeMutablePointer<Double>
+  var number = 0.0
+  var cols = 0
+  var flag = false
+
+  init(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>? = nil,
+       out: UnsafeMutablePointer<Double>, number: Double = 0, cols: Int = 0, flag: Bool = false) {
+    (self.a, self.b, self.out) = (a, b ?? a, out)
+    (self.number, self.cols, self.flag) = (number, cols, flag)
+  }
+
+  /// The operands a loop body was given (its first argument).
+  static func of(_ context: UnsafeMutableRawPointer?) -> LoopOperands { context!.load(as: LoopOperands.self) }
+}
+
+/// The body of a loop cut by `Graph.splitting`, for indices begin..<end.
+typealias LoopBody = @convention(c) (UnsafeMutableRawPointer?, Int, Int) -> Void

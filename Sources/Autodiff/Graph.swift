@@ -213,9 +213,10 @@ public final class Graph {
   public func sgdStep(_ parameters: [Var], lr: Double) {
     for p in parameters {
       let n = node(p)
-      let (g, v) = (n.grad.constBase, n.value.mutableBase)
-      splitting(n.value.count, work: n.value.count) { r in
-        qkv_axpy(r.count, -lr, g + r.lowerBound, v + r.lowerBound)  // vectorized value += −lr·grad
+      let count = n.value.count
+      splitting(count, work: count, LoopOperands(n.grad.mutableBase, out: n.value.mutableBase, number: -lr)) {
+        let o = LoopOperands.of($0)
+        qkv_axpy($2 - $1, o.number, o.a + $1, o.out + $1)  // vectorized value += −lr·grad
       }
     }
   }

@@ -10,11 +10,12 @@ extension Graph {
     let na = node(a)
     precondition(na.shape.count == 2, "softmax needs a matrix, got \(na.shape)")
     let (v, out) = record(.softmax(a, causal: causal), like: na)
-    let cols = na.cols
-    splitting(na.rows, work: na.value.count) { rows in
-      for i in rows {
-        let (x, p) = (na.valueRow(i), out.valueRow(i))
-        let valid = causal ? min(cols, i + 1) : cols
+    let operands = LoopOperands(na.value.mutableBase, out: out.value.mutableBase, cols: na.cols, flag: causal)
+    splitting(na.rows, work: na.value.count, operands) {
+      let o = LoopOperands.of($0)
+      for i in $1..<$2 {
+        let (x, p, cols) = (o.a + i * o.cols, o.out + i * o.cols, o.cols)
+        let valid = o.flag ? min(cols, i + 1) : cols  // flag: causal
         // p_j = exp(x_j − max x) / Σ_k exp(x_k − max x): subtracting the max keeps exp from overflowing.
         var peak = -Double.infinity
         for j in 0..<valid { peak = max(peak, x[j]) }
