@@ -2,6 +2,7 @@
 // choice made at run time from the CPU's feature bits, so no build flag ties the binary to one CPU.
 #include "CKernels.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,12 +50,16 @@ static kernel_kind detect(void) {
   return KERNEL_GENERIC;
 }
 
-// Read on every call: a benign race at worst computes the same answer twice.
-static int cached_kind = -1;
+// Read on every call, from both threads: two first calls at once both detect, and store the same answer.
+static atomic_int cached_kind = -1;
 
 static kernel_kind kind(void) {
-  if (cached_kind < 0) cached_kind = (int)detect();
-  return (kernel_kind)cached_kind;
+  int known = atomic_load_explicit(&cached_kind, memory_order_relaxed);
+  if (known < 0) {
+    known = (int)detect();
+    atomic_store_explicit(&cached_kind, known, memory_order_relaxed);
+  }
+  return (kernel_kind)known;
 }
 
 void qkv_gemm(long m, long n, long k, const double *a, long lda, int trans_a, const double *b, long ldb,
