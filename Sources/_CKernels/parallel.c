@@ -79,9 +79,13 @@ static long range_count;
 static atomic_long job_state;
 static atomic_long finished_tasks;
 
-// The queue: slots [claimed, tail) are waiting, [completed count) tells how many have finished (in any order).
+// The queue: tasks [queue_claimed, queue_tail) are waiting; queue_completed counts the finished ones (they finish
+// in any order). Task i sits in slot i % QUEUE_SIZE; queue_base is queue_tail when the queue last ran empty, and
+// at most QUEUE_SIZE tasks are queued after it before it runs empty again, so no slot is rewritten while its task
+// may still be read.
 static qkv_gemm_task queue[QUEUE_SIZE];
 static atomic_long queue_tail, queue_claimed, queue_completed;
+static long queue_base;  // only the owner of the helper reads and writes it
 
 // When the helper turns out late (another process has the core, or it was preempted holding a piece), sharing costs
 // more than it saves, so the next products run on the calling thread alone for a while before sharing is tried
@@ -257,7 +261,7 @@ int qkv_async_begin(void) {
 }
 
 void qkv_gemm_async(const qkv_gemm_task *task, double *workspace) {
-  if (atomic_load(&queue_tail) - atomic_load(&queue_completed) >= QUEUE_SIZE) qkv_async_wait(workspace);
+  if (atomic_load(&queue_tail) - queue_base >= QUEUE_SIZE) qkv_async_wait(workspace);
   long tail = atomic_load(&queue_tail);
   queue[tail % QUEUE_SIZE] = *task;
   atomic_store(&queue_tail, tail + 1);
@@ -269,6 +273,7 @@ void qkv_async_wait(double *workspace) {
   double start = seconds_now();
   long tail = atomic_load(&queue_tail);
   for (long spins = 0; atomic_load(&queue_completed) != tail; ++spins) relax(spins);
+  queue_base = tail;
   // Waiting for a piece the helper holds for longer than the caller's own work takes to come round again means
   // the helper has no core of its own.
   judge(&queue_backoff, seconds_now() - start > 1e-3);

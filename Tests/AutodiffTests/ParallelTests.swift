@@ -158,4 +158,32 @@ struct ParallelTests {
     let wrong = zip(g.value(w).data, expected).filter { $0 != $1 }.count
     #expect(wrong == 0, "\(wrong) of \(expected.count) entries differ from a plain loop's")
   }
+
+  @Test func moreQueuedPiecesThanTheQueueHolds() {
+    // Twenty layers x ← relu(x·Wᵀ), each weight 128×128 with x 64×128 (2²⁰ multiply-adds: its gradient goes to
+    // the helper in four pieces): eighty pieces in one backward pass, more than the queue's 64 slots.
+    var rng = TestRandom(seed: 21)
+    let x0 = rng.tensor([64, 128])
+    let weights = (0 ..< 20).map { _ in Tensor(shape: [128, 128], data: rng.tensor([128, 128]).data.map { $0 * 0.1 }) }
+    func gradients(deferring: Bool) -> (grads: [Tensor], deferred: Int) {
+      let g = Graph()
+      g.defersLeafGradients = deferring
+      let w = weights.map { g.leaf($0) }
+      var x = g.leaf(x0)
+      for layer in w { x = g.relu(g.matmul(x, layer, transposeB: true)) }
+      g.backward(weightedSum(g, x, seed: 22))
+      return (w.map { g.grad($0) }, g.deferredProducts)
+    }
+    let plain = gradients(deferring: false)
+    #expect(plain.grads.contains { $0.data.contains { $0 != 0 } }, "the gradients reach the weights")
+    // Each weight's gradient, and the input's, went to the helper (unless another test's graph had it: retry).
+    var handedOver = Graph.gemmThreads < 2
+    for _ in 0 ..< 20 where !handedOver {
+      let deferred = gradients(deferring: true)
+      #expect(deferred.grads == plain.grads)
+      handedOver = deferred.deferred == 21
+      if !handedOver { Thread.sleep(forTimeInterval: 0.01) }
+    }
+    #expect(handedOver, "no backward pass handed all 21 products to the helper thread")
+  }
 }
