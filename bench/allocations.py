@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-from common import SIZES, build_qkv, config_path
+from common import SIZES, build_qkv, config_path, steps_taken
 
 COUNTER = r"""
 #define _GNU_SOURCE
@@ -50,7 +50,7 @@ def count(qkv, counter, config, seconds):
                          text=True, env={**os.environ, "LD_PRELOAD": counter})
     if run.returncode != 0:
         sys.exit(f"qkv bench failed: {run.stderr}")
-    steps = int([line for line in run.stdout.splitlines() if " steps in " in line][-1].split()[0])
+    steps = steps_taken(run.stdout)
     calls = int([line for line in run.stderr.splitlines() if line.startswith("malloc calls:")][-1].split()[-1])
     return steps, calls
 

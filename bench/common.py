@@ -36,3 +36,8 @@ def steps_per_second(output):
     if unit != "steps/s":
         raise ValueError("unexpected last line: " + last)
     return float(number)
+
+
+def steps_taken(output):
+    """The step count of a bench's `N steps in S s` line."""
+    return int([line for line in output.splitlines() if " steps in " in line][-1].split()[0])

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from common import build_qkv, config_path
+from common import build_qkv, config_path, steps_taken
 
 
 def status(pid):
@@ -41,8 +41,7 @@ def bench(qkv, config, seconds, sample_every=0.05):
     out, err = process.communicate()
     if process.returncode != 0:
         sys.exit(f"qkv bench failed: {err}")
-    count_line = [line for line in out.splitlines() if " steps in " in line][-1]
-    return int(count_line.split()[0]), samples
+    return steps_taken(out), samples
 
 
 def main():
