@@ -31,6 +31,21 @@ struct ParallelTests {
     return (leaves.map { g.grad($0) }, g.grad(product), g.deferredProducts)
   }
 
+  /// Runs `pass` — a backward pass that checks its own numbers and returns how many products it handed to the
+  /// helper thread — until one hands over as many as `expected` wants, for up to `attempts` tries: the helper may
+  /// be busy with another test's graph. True when one did, or when there is no helper thread (one pass is run).
+  static func handsOver(_ expected: (Int) -> Bool, attempts: Int, _ pass: () -> Int) -> Bool {
+    if Graph.gemmThreads < 2 {
+      _ = pass()
+      return true
+    }
+    for _ in 0..<attempts {
+      if expected(pass()) { return true }
+      Thread.sleep(forTimeInterval: 0.01)
+    }
+    return false
+  }
+
   @Test func gradientsMatchTheDefinition() {
     // dS = R; dx = R·W, dx2 = R·W, dW = Rᵀ·x + Rᵀ·x2, db = Σ_rows R, and the product's gradient is R itself.
     var rng = TestRandom(seed: 5)
@@ -53,12 +68,10 @@ struct ParallelTests {
     // helper may be busy with another test's graph: try until a pass actually handed products over.
     let plain = Self.gradients(deferring: false)
     #expect(plain.deferred == 0)
-    var handedOver = false
-    for _ in 0..<50 where !handedOver {
+    let handedOver = Self.handsOver({ $0 > 0 }, attempts: 50) {
       let deferred = Self.gradients(deferring: true)
       #expect(deferred.grads == plain.grads && deferred.product == plain.product)
-      handedOver = deferred.deferred > 0 || Graph.gemmThreads < 2
-      if !handedOver { Thread.sleep(forTimeInterval: 0.01) }
+      return deferred.deferred
     }
     #expect(handedOver, "no backward pass handed a product to the helper thread")
   }
@@ -177,12 +190,10 @@ struct ParallelTests {
     let plain = gradients(deferring: false)
     #expect(plain.grads.contains { $0.data.contains { $0 != 0 } }, "the gradients reach the weights")
     // Each weight's gradient, and the input's, went to the helper (unless another test's graph had it: retry).
-    var handedOver = Graph.gemmThreads < 2
-    for _ in 0 ..< 20 where !handedOver {
+    let handedOver = Self.handsOver({ $0 == 21 }, attempts: 20) {
       let deferred = gradients(deferring: true)
       #expect(deferred.grads == plain.grads)
-      handedOver = deferred.deferred == 21
-      if !handedOver { Thread.sleep(forTimeInterval: 0.01) }
+      return deferred.deferred
     }
     #expect(handedOver, "no backward pass handed all 21 products to the helper thread")
   }
