@@ -80,6 +80,20 @@ GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME
     for (int i = 0; i < width; ++i) panel[p * width + i] = src[i * ld + p];
 }
 
+/// panel[p·width + i] = first[i·ld + p] for the `valid` stored rows from `first` and p < kc, 0 for rows valid..<width
+/// (width is MR or NR): the rows are read side by side, so the stores are contiguous (a strided store loop would
+/// vectorize into scatters, which are slow).
+GEMM_TARGET static inline __attribute__((always_inline)) void GEMM_CAT(GEMM_NAME, _pack_rows)(
+    const double *first, long ld, long valid, int width, long kc, double *restrict panel) {
+  const double *src[MR > NR ? MR : NR];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < width; ++i) src[i] = first + (i < valid ? i : 0) * ld;
+  for (long p = 0; p < kc; ++p) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < width; ++i) panel[p * width + i] = i < valid ? src[i][p] : 0;
+  }
+}
+
 /// Rows ic..<ic+mc, columns pc..<pc+kc of op(A), as MR-row panels: panel r holds pa[r·MR·kc + p·MR + i].
 /// Rows past m are zero, so the kernel always computes a full tile.
 GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_a)(long mc, long kc, const double *a, long lda, int trans_a,
@@ -99,15 +113,8 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_a)(long mc, long kc, const dou
       }
     } else if (rows == MR && MR % VW == 0) {  // A stored [m,k], a full panel: VW×VW blocks transposed
       GEMM_CAT(GEMM_NAME, _pack_transposed)(a + ir * lda, lda, kc, MR, panel);
-    } else {  // A stored [m,k]: MR rows read side by side, so the stores are contiguous (a strided store
-              // loop would vectorize into scatters, which are slow)
-      const double *src[MR];
-#pragma clang loop unroll(full)
-      for (int i = 0; i < MR; ++i) src[i] = a + (ir + (i < rows ? i : 0)) * lda;
-      for (long p = 0; p < kc; ++p) {
-#pragma clang loop unroll(full)
-        for (int i = 0; i < MR; ++i) panel[p * MR + i] = i < rows ? src[i][p] : 0;
-      }
+    } else {  // A stored [m,k], the last, shorter panel
+      GEMM_CAT(GEMM_NAME, _pack_rows)(a + ir * lda, lda, rows, MR, kc, panel);
     }
   }
 }
@@ -130,14 +137,8 @@ GEMM_TARGET static void GEMM_CAT(GEMM_NAME, _pack_b)(long kc, long nc, const dou
     double *panel = pb + jr * kc;
     if (trans_b && cols == NR) {  // B stored [n,k], a full panel: VW×VW blocks transposed
       GEMM_CAT(GEMM_NAME, _pack_transposed)(b + jr * ldb, ldb, kc, NR, panel);
-    } else if (trans_b) {  // B stored [n,k]: NR stored rows (columns of op(B)) read side by side, stores contiguous
-      const double *src[NR];
-#pragma clang loop unroll(full)
-      for (int j = 0; j < NR; ++j) src[j] = b + (jr + (j < cols ? j : 0)) * ldb;
-      for (long p = 0; p < kc; ++p) {
-#pragma clang loop unroll(full)
-        for (int j = 0; j < NR; ++j) panel[p * NR + j] = j < cols ? src[j][p] : 0;
-      }
+    } else if (trans_b) {  // B stored [n,k], the last, narrower panel: stored rows are columns of op(B)
+      GEMM_CAT(GEMM_NAME, _pack_rows)(b + jr * ldb, ldb, cols, NR, kc, panel);
     } else {  // B stored [k,n], the last, narrower panel
       for (long p = 0; p < kc; ++p) {
         const double *src = b + p * ldb + jr;
