@@ -199,10 +199,10 @@ enum Screen {
   }
 
   /// Draws the part of the page that shows the selected panel in `area`, marking a page scrolled down with
-  /// the titles of the panels cut at the top and "↑ more". Returns whether more of the page lies below.
-  @discardableResult
-  static func draw(_ layout: PageLayout, into canvas: inout Canvas, area: Rect) -> Bool {
-    guard !area.isEmpty else { return false }
+  /// the titles of the panels cut at the top and "↑ more" (whether more lies below is
+  /// `layout.continuesBelow(viewHeight:)`).
+  static func draw(_ layout: PageLayout, into canvas: inout Canvas, area: Rect) {
+    guard !area.isEmpty else { return }
     let theme = canvas.theme
     let offset = layout.offset(viewHeight: area.height)
     let up = theme.text(" ↑ more ")
@@ -223,7 +223,6 @@ enum Screen {
     }
     let upSpot = Rect(x: area.maxX - up.count - 1, y: area.y, width: up.count + 1, height: 1)
     if offset > 0 && canvas.buffer.isBlank(upSpot) { canvas.writeRight(up, maxX: area.maxX, y: area.y, style: theme.faint) }
-    return layout.continuesBelow(viewHeight: area.height)
   }
 
   /// A panel measured for `maxWidth` × `maxHeight` with number cells `cell` wide.

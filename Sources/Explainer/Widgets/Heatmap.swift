@@ -33,8 +33,7 @@ struct Heatmap {
   static let chromeHeight = 3
 
   var labelWidth: Int { min(8, rowLabels.map(\.count).max() ?? 0) + 1 }
-  var extraWidth: Int { extraWidth(labelWidth: labelWidth) }
-  func extraWidth(labelWidth: Int) -> Int { labelWidth + (rowSums ? Heatmap.sumWidth : 0) }
+  var extraWidth: Int { labelWidth + (rowSums ? Heatmap.sumWidth : 0) }
 
   /// The width that shows every column with cells of `cell` characters.
   func naturalWidth(cell: Int) -> Int { extraWidth + values.cols * cell }
@@ -44,10 +43,9 @@ struct Heatmap {
 
   // MARK: Scale
 
-  /// The power of ten the printed numbers are divided by, so the largest shows as d.dd.
-  var exponent: Int {
+  /// The power of ten the printed numbers are divided by, so the largest (`magnitude`, the scale) shows as d.dd.
+  func exponent(scale magnitude: Double) -> Int {
     guard palette == .diverging else { return 0 }
-    let magnitude = scale
     guard magnitude > 0, magnitude < 0.1 || magnitude >= 9.995 else { return 0 }
     var e = Int(log10(magnitude).rounded(.down))
     if magnitude / pow(10, Double(e)) >= 9.995 { e += 1 }
@@ -84,12 +82,12 @@ struct Heatmap {
     canvas.clipped(to: area) { canvas in
       let rows = values.rows, columns = values.cols
       let visibleRows = max(0, min(rows, area.height - Heatmap.chromeHeight))
-      let visibleColumns = max(0, min(columns, (area.width - extraWidth(labelWidth: labelWidth)) / cell))
+      let visibleColumns = max(0, min(columns, (area.width - extraWidth) / cell))
       let rowStart = Heatmap.windowStart(focus: cursor?.row, visible: visibleRows, count: rows)
       let columnStart = Heatmap.windowStart(focus: cursor?.column, visible: visibleColumns, count: columns)
-      let e = exponent
+      let scale = self.scale  // one pass over the values, for the colours and the exponent
+      let e = exponent(scale: scale)
       let divisor = pow(10, Double(e))
-      let scale = self.scale
 
       // Title: name and shape.
       canvas.write(heading(width: area.width, theme: theme), x: area.x, y: area.y,
